@@ -1,0 +1,17 @@
+# The two commands of the README. Both install what they need first, so they work on a fresh machine.
+.PHONY: run test lint bench
+
+run:
+	scripts/install.sh
+	.venv/bin/oet-desktop
+
+test:
+	scripts/install.sh --dev
+	scripts/run-tests.sh
+
+lint:
+	.venv/bin/ruff check oet_desktop sync_server tests
+	.venv/bin/mypy
+
+bench:
+	.venv/bin/oet-desktop bench engines

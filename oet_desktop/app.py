@@ -1,0 +1,30 @@
+"""The one place that builds the object graph: paths → settings → model registry → engines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oet_desktop.core.engines import EngineSet
+from oet_desktop.core.models.catalog import Catalog, load_catalog
+from oet_desktop.core.models.checksums import ChecksumCache
+from oet_desktop.core.models.registry import ModelRegistry
+from oet_desktop.core.paths import AppPaths, catalog_path
+from oet_desktop.core.settings import EngineSettings
+
+
+@dataclass
+class AppContext:
+    """Everything a command or the window needs, built once."""
+
+    paths: AppPaths
+    catalog: Catalog
+    registry: ModelRegistry
+    engines: EngineSet
+
+
+def build_context(paths: AppPaths | None = None, settings: EngineSettings | None = None) -> AppContext:
+    """Assemble the app's services; nothing heavy is loaded here."""
+    paths = paths or AppPaths.for_user()
+    catalog = load_catalog(catalog_path())
+    registry = ModelRegistry(catalog, paths.models_dir, ChecksumCache(paths.cache_dir / "model-checksums.json"))
+    return AppContext(paths, catalog, registry, EngineSet(registry, settings or EngineSettings()))

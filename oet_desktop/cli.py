@@ -1,0 +1,215 @@
+"""The `oet-desktop` command: launches the app by default; headless subcommands for everything else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import httpx
+
+from oet_desktop import __version__
+from oet_desktop.app import AppContext, build_context
+from oet_desktop.core.errors import UserFacingError
+from oet_desktop.core.logging_setup import configure_logging
+from oet_desktop.core.paths import AppPaths
+from oet_desktop.core.settings import EngineSettings
+
+log = logging.getLogger("oet_desktop.cli")
+
+EXIT_USER_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oet-desktop", description="Offline OET Speaking practice.")
+    parser.add_argument("--version", action="version", version=f"oet-desktop {__version__}")
+    parser.add_argument("--verbose", action="store_true", help="log debug detail to the console")
+    parser.add_argument("--gpu", choices=["auto", "on", "off"], default="auto", help="GPU use for the models")
+    parser.add_argument("--llm-server", metavar="URL",
+                        help="use an OpenAI-compatible server (e.g. http://localhost:8080/v1) instead of llama.cpp")
+    parser.add_argument("--llm-server-model", default="default", help="model name to ask the server for")
+    sub = parser.add_subparsers(dest="command")
+
+    doctor = sub.add_parser("doctor", help="check this machine, the models and their speed")
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+    doctor.add_argument("--no-live", action="store_true", help="skip the live speed check")
+
+    models = sub.add_parser("models", help="list, verify and install models")
+    models_sub = models.add_subparsers(dest="models_command", required=True)
+    listing = models_sub.add_parser("list", help="every model in the catalogue and its state")
+    listing.add_argument("--json", action="store_true")
+    models_sub.add_parser("verify", help="check every installed model's SHA-256")
+    install = models_sub.add_parser("install", help="install or repair a model")
+    install.add_argument("model_id")
+
+    bench = sub.add_parser("bench", help="benchmarks that print figures and write JSON")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    engines = bench_sub.add_parser("engines", help="speed and memory of the default engines")
+    engines.add_argument("--out", type=Path, default=Path("bench-results/engines.json"))
+    engines.add_argument("--audio", type=Path, nargs="*", default=[], help="recorded speech to time STT on")
+
+    transcribe = sub.add_parser("transcribe", help="transcribe an audio file")
+    transcribe.add_argument("audio", type=Path)
+    transcribe.add_argument("--json", action="store_true", help="print words with times and probabilities")
+    transcribe.add_argument("--keep-fillers", action="store_true", help="prompt Whisper to keep um/uh")
+
+    say = sub.add_parser("say", help="speak text with the voice into a WAV file")
+    say.add_argument("text")
+    say.add_argument("--out", type=Path, required=True)
+
+    sub.add_parser("devices", help="list microphones and speakers")
+    record = sub.add_parser("record", help="record from the microphone into a WAV file")
+    record.add_argument("--seconds", type=float, default=5.0)
+    record.add_argument("--out", type=Path, required=True)
+    record.add_argument("--device", help="device index or part of its name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `oet-desktop` console script."""
+    args = _parser().parse_args(argv)
+    paths = AppPaths.for_user()
+    configure_logging(paths.log_dir, verbose=args.verbose)
+    settings = EngineSettings(gpu=args.gpu, llm_server_url=args.llm_server, llm_server_model=args.llm_server_model)
+    try:
+        context = build_context(paths, settings)
+        handler = _HANDLERS.get(args.command or "launch", _launch)
+        return handler(context, args)
+    except UserFacingError as exc:
+        print(exc.paragraph(), file=sys.stderr)
+        log.warning("user-facing error: %s", exc.paragraph())
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _launch(context: AppContext, args: argparse.Namespace) -> int:
+    print("The oet-desktop window arrives in a later release; until then the app opens its doctor report.\n")
+    args.json, args.no_live = False, False
+    return _doctor(context, args)
+
+
+def _doctor(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.system.doctor import format_report, run_doctor
+
+    report = run_doctor(context.registry, context.engines, live=not args.no_live)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else format_report(report))
+    return 0 if report.ok else 1
+
+
+def _models(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.system.doctor import model_report
+
+    if args.models_command == "install":
+        return _install(context, args.model_id)
+    rows, problems = model_report(context.registry)
+    if args.models_command == "list" and args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        state = "verified" if row["verified"] else ("CORRUPT" if row["present"] else "not installed")
+        print(f"{row['role']:<9} {row['id']:<42} {row['tier']:<11} {row['size_mb']:>8} MB  {state}")
+        if row["problem"] and (row["present"] or row["tier"] == "default"):
+            print(f"          {row['problem']}")
+    return 1 if problems else 0
+
+
+def _install(context: AppContext, model_id: str) -> int:
+    from oet_desktop.core.models.download import DownloadProgress
+    from oet_desktop.core.models.installer import install_model
+
+    entry = context.registry.entry(model_id)
+    last = [-1]
+
+    def progress(p: DownloadProgress) -> None:
+        percent = int(100 * p.done_bytes / max(1, p.total_bytes))
+        if percent != last[0]:
+            last[0] = percent
+            print(f"\r{p.file}: {percent}% of {p.total_bytes / 1e6:.0f} MB", end="", file=sys.stderr)
+
+    with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as client:
+        resolved = install_model(context.registry, entry, client, progress)
+    print(f"\n{entry.id} is installed and verified at {resolved.root}")
+    return 0
+
+
+def _bench(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.system.bench import run_engine_benchmark
+
+    result = run_engine_benchmark(context.engines, args.audio)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    res = result["results"]
+    print(f"Machine: {result['machine']['cpu']}, {result['machine']['logical_cores']} threads, "
+          f"{result['machine']['ram_gb']} GB; LLM on {result['machine']['llm_device']}")
+    print(f"STT RTF (synthesised speech)   {res['stt_synthesised']['figures']['real_time_factor']:.3f}")
+    if "stt_recorded" in res:
+        print(f"STT RTF (recorded speech)      {res['stt_recorded']['figures']['real_time_factor']:.3f}")
+    print(f"LLM time to first token        {res['llm']['figures']['time_to_first_token_s'] * 1000:.0f} ms "
+          f"(cold {res['llm']['figures']['cold_time_to_first_token_s'] * 1000:.0f} ms)")
+    print(f"LLM tokens/s                   {res['llm']['figures']['tokens_per_second']:.1f}")
+    print(f"TTS RTF                        {res['tts']['figures']['real_time_factor']:.3f}")
+    print(f"Peak RSS, all engines loaded   {result['peak_rss_mb_all_loaded']:.0f} MB")
+    print(f"Load times (s)                 {result['load_seconds']}")
+    print(f"Written to {args.out}")
+    return 0
+
+
+def _transcribe(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.audio.files import read_audio
+
+    samples = read_audio(args.audio)
+    transcript = context.engines.transcriber().transcribe(samples, keep_fillers=args.keep_fillers)
+    if args.json:
+        print(json.dumps({"text": transcript.text, "audio_seconds": transcript.audio_seconds,
+                          "real_time_factor": round(transcript.real_time_factor, 4),
+                          "words": [w.__dict__ for w in transcript.words]}, indent=2))
+    else:
+        print(transcript.text)
+    return 0
+
+
+def _say(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.audio.files import write_wav
+
+    samples, rate = context.engines.voice().speak_all(args.text)
+    write_wav(args.out, samples, rate)
+    print(f"{args.out}: {samples.size / rate:.2f} s at {rate} Hz")
+    return 0
+
+
+def _devices(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.audio.devices import list_devices
+
+    for device in list_devices():
+        marks = [m for m, on in (("default input", device.is_default_input),
+                                 ("default output", device.is_default_output)) if on]
+        print(f"{device.index:>3}  {device.name}  [{device.host_api}] in:{device.input_channels} "
+              f"out:{device.output_channels} {int(device.default_sample_rate)} Hz {', '.join(marks)}")
+    return 0
+
+
+def _record(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.audio.files import write_wav
+    from oet_desktop.core.audio.microphone import MicrophoneInput
+    from oet_desktop.core.audio.types import SAMPLE_RATE, level_dbfs
+
+    device: int | str | None = int(args.device) if args.device and args.device.isdigit() else args.device
+    microphone = MicrophoneInput(device)
+    print(f"Recording {args.seconds:.1f} s from {microphone.device.name}…", file=sys.stderr)
+    samples = microphone.record(args.seconds)
+    write_wav(args.out, samples, SAMPLE_RATE)
+    print(f"{args.out}: {samples.size / SAMPLE_RATE:.2f} s, level {level_dbfs(samples):.1f} dBFS")
+    return 0
+
+
+_HANDLERS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
+    "launch": _launch, "doctor": _doctor, "models": _models, "bench": _bench, "transcribe": _transcribe,
+    "say": _say, "devices": _devices, "record": _record,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sentence embeddings for topic matching (facts asked about, task coverage)."""

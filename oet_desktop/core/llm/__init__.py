@@ -1,0 +1,1 @@
+"""Language models: llama.cpp in-process, or an OpenAI-compatible server, behind one interface."""

@@ -1,0 +1,23 @@
+"""Engine settings: which models to use and where they run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Model choices (catalogue ids) and hardware preferences. ``None`` means the catalogue's default."""
+
+    stt_model: str | None = None
+    llm_model: str | None = None
+    tts_model: str | None = None
+    embedding_model: str | None = None
+    gpu: str = "auto"
+    """"auto" (use a GPU when the build and machine have one), "on" or "off"."""
+    llm_server_url: str | None = None
+    """An OpenAI-compatible server (e.g. http://localhost:8080/v1) used instead of the local model."""
+    llm_server_model: str = "default"
+    llm_server_api_key: str | None = None
+    deterministic_voice: bool = False
+    llm_context_tokens: int = 2048

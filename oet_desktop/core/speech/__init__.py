@@ -1,0 +1,1 @@
+"""Speech: voice activity detection and speech-to-text."""

@@ -1,0 +1,175 @@
+"""Speech-to-text with faster-whisper: words with timestamps and probabilities."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from oet_desktop.core.audio.types import SAMPLE_RATE, Samples
+from oet_desktop.core.errors import EngineError
+
+log = logging.getLogger(__name__)
+
+FILLER_PROMPT = "So, um, I was, uh, thinking... hmm, er, well, you know, okay."
+"""A short prompt full of fillers: Whisper imitates the prompt's style, so it keeps more "um"/"uh"."""
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word; times in seconds from the start of the audio given."""
+
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The text of an audio clip, its words, and how long recognition took."""
+
+    text: str
+    words: tuple[Word, ...]
+    audio_seconds: float
+    processing_seconds: float
+    language: str = "en"
+
+    @property
+    def real_time_factor(self) -> float:
+        """Processing time divided by audio duration (below 1 is faster than real time)."""
+        return self.processing_seconds / self.audio_seconds if self.audio_seconds else 0.0
+
+
+class Transcriber(Protocol):
+    """Turns 16 kHz mono audio into a :class:`Transcript`."""
+
+    def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "") -> Transcript:
+        """Recognise speech in ``samples``; ``context`` is earlier text of the same turn."""
+
+
+@dataclass
+class SttDevice:
+    """Where recognition runs, and why."""
+
+    device: str
+    compute_type: str
+    reason: str
+
+
+def choose_stt_device(preference: str = "auto", cuda_devices: int | None = None) -> SttDevice:
+    """CUDA (float16) when asked for or available, otherwise CPU int8; the reason is recorded."""
+    if cuda_devices is None:
+        import ctranslate2
+
+        cuda_devices = int(ctranslate2.get_cuda_device_count())
+    if preference == "cpu":
+        return SttDevice("cpu", "int8", "CPU chosen in settings.")
+    if cuda_devices > 0:
+        return SttDevice("cuda", "float16", f"{cuda_devices} CUDA device(s) found.")
+    reason = "No CUDA device is available to CTranslate2; using the CPU (int8)."
+    return SttDevice("cpu", "int8", reason)
+
+
+@dataclass
+class FasterWhisperTranscriber:
+    """faster-whisper on a local CTranslate2 model folder. Loads on first use; :meth:`unload` frees it."""
+
+    model_dir: Path
+    device_preference: str = "auto"
+    cpu_threads: int = 0
+    beam_size: int = 1
+    language: str = "en"
+    _model: Any = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    device: SttDevice | None = field(default=None, init=False)
+
+    def load(self) -> None:
+        """Load the model (idempotent)."""
+        with self._lock:
+            if self._model is not None:
+                return
+            from faster_whisper import WhisperModel
+
+            choice = choose_stt_device(self.device_preference)
+            try:
+                self._model = WhisperModel(
+                    str(self.model_dir), device=choice.device, compute_type=choice.compute_type,
+                    cpu_threads=self.cpu_threads, local_files_only=True,
+                )
+            except Exception as exc:
+                if choice.device != "cuda":
+                    raise EngineError(
+                        f"The speech recognition model in {self.model_dir} could not be loaded ({exc}).",
+                        "Run `oet-desktop doctor` to check the models, and reinstall the one it names.",
+                    ) from exc
+                log.warning("CUDA load failed (%s); falling back to CPU", exc)
+                choice = SttDevice("cpu", "int8", f"CUDA failed to load the model ({exc}); using the CPU.")
+                self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
+                                           cpu_threads=self.cpu_threads, local_files_only=True)
+            self.device = choice
+
+    def unload(self) -> None:
+        """Free the model's memory."""
+        with self._lock:
+            self._model = None
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the model is in memory."""
+        return self._model is not None
+
+    def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "") -> Transcript:
+        """Recognise ``samples`` (16 kHz mono float32) with word timestamps."""
+        self.load()
+        audio = np.asarray(samples, dtype=np.float32)
+        prompt = " ".join(p for p in (FILLER_PROMPT if keep_fillers else "", context) if p) or None
+        began = time.perf_counter()
+        segments, _info = self._model.transcribe(
+            audio,
+            language=self.language,
+            beam_size=self.beam_size,
+            word_timestamps=True,
+            condition_on_previous_text=False,
+            initial_prompt=prompt,
+            vad_filter=False,
+        )
+        words: list[Word] = []
+        texts: list[str] = []
+        for segment in segments:
+            texts.append(segment.text.strip())
+            words.extend(
+                Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+                for w in (segment.words or [])
+                if w.word.strip()
+            )
+        return Transcript(
+            text=" ".join(t for t in texts if t),
+            words=tuple(words),
+            audio_seconds=audio.size / SAMPLE_RATE,
+            processing_seconds=time.perf_counter() - began,
+            language=self.language,
+        )
+
+
+class ScriptedTranscriber:
+    """A fake that returns prepared texts in order (for fast unit tests)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._texts = list(texts)
+        self.calls = 0
+
+    def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "") -> Transcript:
+        """The next prepared text, with words spread evenly over the audio."""
+        text = self._texts[self.calls % len(self._texts)] if self._texts else ""
+        self.calls += 1
+        seconds = samples.size / SAMPLE_RATE
+        tokens = text.split()
+        step = seconds / max(1, len(tokens))
+        words = tuple(Word(t, i * step, (i + 1) * step, 1.0) for i, t in enumerate(tokens))
+        return Transcript(text, words, seconds, 0.0)
