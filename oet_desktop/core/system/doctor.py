@@ -111,7 +111,9 @@ def format_report(report: DoctorReport) -> str:
         lines += ["", "Speed on this machine"]
         for check in report.speed:
             mark = "OK  " if check.fast_enough else "SLOW"
-            lines.append(f"  [{mark}] {check.engine.upper():<4} {check.model}: {check.verdict}")
+            lines.append(f"  [{mark}] {check.engine.upper():<4} {check.model} on {check.device}: {check.verdict}")
+            if check.device_reason:
+                lines.append(f"         {check.device_reason}")
     if report.warnings:
         lines += ["", "Warnings"]
         lines += [f"  - {w}" for w in report.warnings]

@@ -36,6 +36,8 @@ class SpeedCheck:
     figures: dict[str, float]
     fast_enough: bool
     verdict: str
+    device: str = "cpu"
+    device_reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -77,8 +79,11 @@ def check_stt(transcriber: Transcriber, clips: list[Samples], model: str) -> Spe
         else f"Too slow for a live role-play ({rtf:.2f} s per second of speech): choose whisper-tiny.en, "
         "or use a GPU."
     )
-    return SpeedCheck("stt", model, {"real_time_factor": round(rtf, 4), "audio_seconds": round(audio, 2),
-                                     "processing_seconds": round(work, 3)}, ok, verdict)
+    device = getattr(transcriber, "device", None)
+    figures = {"real_time_factor": round(rtf, 4), "audio_seconds": round(audio, 2),
+               "processing_seconds": round(work, 3)}
+    return SpeedCheck("stt", model, figures, ok, verdict, getattr(device, "device", "cpu"),
+                      getattr(device, "reason", ""))
 
 
 def check_llm(model: LanguageModel, repeats: int = 3) -> SpeedCheck:
@@ -109,7 +114,7 @@ def check_llm(model: LanguageModel, repeats: int = 3) -> SpeedCheck:
     )
     figures = {"time_to_first_token_s": round(ttft, 4), "tokens_per_second": round(tps, 1),
                "cold_time_to_first_token_s": round(cold, 4)}
-    return SpeedCheck("llm", model.info.model, figures, ok, verdict + f" Device: {model.info.device}.")
+    return SpeedCheck("llm", model.info.model, figures, ok, verdict, model.info.device, model.info.reason)
 
 
 def _first_token(model: LanguageModel, messages: list[ChatMessage], settings: GenerationSettings) -> float:

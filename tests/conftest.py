@@ -1,0 +1,104 @@
+"""Fixtures: isolated user folders, the real model registry and engines, and a PulseAudio virtual mic."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from oet_desktop.core.engines import EngineSet
+from oet_desktop.core.models.catalog import load_catalog
+from oet_desktop.core.models.checksums import ChecksumCache
+from oet_desktop.core.models.registry import ModelRegistry
+from oet_desktop.core.paths import catalog_path
+from oet_desktop.core.settings import EngineSettings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_AUDIO = REPO.parent / "shared" / "audio"
+JFK_FLAC = SHARED_AUDIO / "jfk.flac"
+JFK_TEXT = ("And so my fellow Americans, ask not what your country can do for you, "
+            "ask what you can do for your country.")
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own HOME and XDG data/cache/config/state folders (never the real ones)."""
+    home = tmp_path / "home"
+    for name, sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"),
+                      ("XDG_STATE_HOME", "state")):
+        monkeypatch.setenv(name, str(home / sub))
+    monkeypatch.setenv("HOME", str(home))
+    home.mkdir()
+    return home
+
+
+@pytest.fixture(scope="session")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> ModelRegistry:
+    """The shipped catalogue over the installed model packages (checksums verified, cached per session)."""
+    cache = tmp_path_factory.mktemp("checksums") / "cache.json"
+    return ModelRegistry(load_catalog(catalog_path()), tmp_path_factory.mktemp("models"), ChecksumCache(cache))
+
+
+@pytest.fixture(scope="session")
+def engines(registry: ModelRegistry) -> Iterator[EngineSet]:
+    """The real default engines, deterministic voice; loaded on first use, shared by the session."""
+    engine_set = EngineSet(registry, EngineSettings(deterministic_voice=True))
+    yield engine_set
+    engine_set.unload_all()
+
+
+@dataclass
+class VirtualAudio:
+    """A running PulseAudio with a null sink ``vsink`` and a virtual microphone ``vmic`` fed by it."""
+
+    env: dict[str, str]
+    sink: str = "vsink"
+    source: str = "vmic"
+
+    def play(self, wav: Path) -> subprocess.Popen[bytes]:
+        """Play a WAV into the sink (so the virtual microphone hears it)."""
+        return subprocess.Popen(["paplay", "-d", self.sink, str(wav)], env=self.env)
+
+
+@pytest.fixture(scope="session")
+def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualAudio]:
+    """Start a private PulseAudio server with a virtual microphone, and point PortAudio at it."""
+    assert shutil.which("pulseaudio") and shutil.which("pactl"), "pulseaudio is not installed (scripts/install.sh)"
+    base = tmp_path_factory.mktemp("pulse")
+    runtime, home = base / "run", base / "home"
+    runtime.mkdir(mode=0o700)
+    home.mkdir()
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "HOME": str(home)}
+    subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix",
+                    f"--log-target=file:{base / 'pulse.log'}"], env=env, check=True)
+    deadline = time.monotonic() + 10
+    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, "PulseAudio did not start"
+        time.sleep(0.1)
+    for command in (
+        ["load-module", "module-null-sink", "sink_name=vsink", "sink_properties=device.description=VirtualSpeaker"],
+        ["load-module", "module-virtual-source", "source_name=vmic", "master=vsink.monitor"],
+        ["set-default-sink", "vsink"],
+        ["set-default-source", "vmic"],
+    ):
+        subprocess.run(["pactl", *command], env=env, check=True, capture_output=True)
+    previous = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    from oet_desktop.core.audio.devices import refresh_devices
+
+    refresh_devices()
+    try:
+        yield VirtualAudio(env)
+    finally:
+        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+        if previous is None:
+            os.environ.pop("XDG_RUNTIME_DIR", None)
+        else:
+            os.environ["XDG_RUNTIME_DIR"] = previous
+        refresh_devices()

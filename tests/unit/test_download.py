@@ -1,0 +1,73 @@
+"""Model downloads against a local HTTP server: progress, resume with Range, checksum, clear failures."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+
+from oet_desktop.core.errors import ModelCorruptError
+from oet_desktop.core.models.catalog import parse_catalog
+from oet_desktop.core.models.checksums import ChecksumCache
+from oet_desktop.core.models.download import DownloadError, DownloadProgress
+from oet_desktop.core.models.installer import install_model
+from oet_desktop.core.models.registry import ModelRegistry
+from tests.helpers import file_server
+
+WEIGHTS = bytes(range(256)) * 4096  # 1 MiB
+
+
+def _registry(tmp_path: Path, url: str, sha: str | None = None) -> ModelRegistry:
+    raw = {"models": [{
+        "id": "big-llm", "role": "llm", "name": "Big", "tier": "recommended", "licence": "MIT",
+        "hardware": {"min_ram_gb": 8, "gpu": "recommended"}, "source": {"homepage": "https://example.org"},
+        "main": "big.gguf",
+        "files": [{"path": "big.gguf", "size": len(WEIGHTS), "url": url,
+                   "sha256": sha or hashlib.sha256(WEIGHTS).hexdigest()}],
+    }]}
+    return ModelRegistry(parse_catalog(raw, "test"), tmp_path / "models", ChecksumCache(None))
+
+
+def test_download_shows_progress_and_installs_a_verified_model(tmp_path: Path) -> None:
+    with file_server({"/big.gguf": WEIGHTS}) as (url, _log), httpx.Client() as client:
+        registry = _registry(tmp_path, url("/big.gguf"))
+        progress: list[DownloadProgress] = []
+        resolved = install_model(registry, registry.entry("big-llm"), client, progress.append)
+    assert resolved.main_path.read_bytes() == WEIGHTS
+    assert progress[-1].done_bytes == progress[-1].total_bytes == len(WEIGHTS)
+    assert registry.status("big-llm").verified
+
+
+def test_an_interrupted_download_resumes_from_where_it_stopped(tmp_path: Path) -> None:
+    with file_server({"/big.gguf": WEIGHTS}, cut_after=300_000) as (url, log), httpx.Client() as client:
+        registry = _registry(tmp_path, url("/big.gguf"))
+        entry = registry.entry("big-llm")
+        with pytest.raises(DownloadError, match="run the same command again|Run the same command again"):
+            install_model(registry, entry, client)
+        part = tmp_path / "models" / "big-llm" / "big.gguf.part"
+        kept = part.stat().st_size
+        assert 0 < kept <= 300_000
+        assert not (tmp_path / "models" / "big-llm" / "big.gguf").exists()
+        assert registry.status("big-llm").present is False
+        install_model(registry, entry, client)
+    assert log[-1]["range"] == f"bytes={kept}-"  # only the missing bytes were asked for
+    assert (tmp_path / "models" / "big-llm" / "big.gguf").read_bytes() == WEIGHTS
+    assert not part.exists()
+
+
+def test_a_download_with_the_wrong_checksum_is_discarded(tmp_path: Path) -> None:
+    with file_server({"/big.gguf": WEIGHTS}) as (url, _log), httpx.Client() as client:
+        registry = _registry(tmp_path, url("/big.gguf"), sha="0" * 64)
+        with pytest.raises(ModelCorruptError, match="does not match its SHA-256"):
+            install_model(registry, registry.entry("big-llm"), client)
+    folder = tmp_path / "models" / "big-llm"
+    assert list(folder.iterdir()) == []
+
+
+def test_a_missing_file_on_the_server_says_which_and_what_to_do(tmp_path: Path) -> None:
+    with file_server({}) as (url, _log), httpx.Client() as client:
+        registry = _registry(tmp_path, url("/big.gguf"))
+        with pytest.raises(DownloadError, match="HTTP 404"):
+            install_model(registry, registry.entry("big-llm"), client)
