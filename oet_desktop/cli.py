@@ -80,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(context, args)
     except UserFacingError as exc:
         print(exc.paragraph(), file=sys.stderr)
-        log.warning("user-facing error: %s", exc.paragraph())
+        log.info("user-facing error: %s", exc.paragraph())
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130

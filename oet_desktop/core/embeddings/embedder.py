@@ -78,7 +78,7 @@ class SentenceTransformerEmbedder:
     def dimension(self) -> int:
         """384 for all-MiniLM-L6-v2."""
         self.load()
-        return int(self._model.get_sentence_embedding_dimension())
+        return int(self._model.get_embedding_dimension())
 
     def embed(self, texts: list[str]) -> Vectors:
         """Normalised embeddings, one row per text."""

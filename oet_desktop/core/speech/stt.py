@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class FasterWhisperTranscriber:
     model_dir: Path
     device_preference: str = "auto"
     cpu_threads: int = 0
+    """0: one thread per CPU core (CTranslate2's own default of 4 oversubscribes a 2-core machine)."""
     beam_size: int = 1
     language: str = "en"
     _model: Any = field(default=None, init=False, repr=False)
@@ -97,10 +99,11 @@ class FasterWhisperTranscriber:
             from faster_whisper import WhisperModel
 
             choice = choose_stt_device(self.device_preference)
+            threads = self.cpu_threads or min(8, os.cpu_count() or 1)
             try:
                 self._model = WhisperModel(
                     str(self.model_dir), device=choice.device, compute_type=choice.compute_type,
-                    cpu_threads=self.cpu_threads, local_files_only=True,
+                    cpu_threads=threads, local_files_only=True,
                 )
             except Exception as exc:
                 if choice.device != "cuda":
@@ -111,7 +114,7 @@ class FasterWhisperTranscriber:
                 log.warning("CUDA load failed (%s); falling back to CPU", exc)
                 choice = SttDevice("cpu", "int8", f"CUDA failed to load the model ({exc}); using the CPU.")
                 self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
-                                           cpu_threads=self.cpu_threads, local_files_only=True)
+                                           cpu_threads=threads, local_files_only=True)
             self.device = choice
 
     def unload(self) -> None:
