@@ -69,7 +69,8 @@ class VirtualAudio:
 @pytest.fixture(scope="session")
 def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualAudio]:
     """Start a private PulseAudio server with a virtual microphone, and point PortAudio at it."""
-    assert shutil.which("pulseaudio") and shutil.which("pactl"), "pulseaudio is not installed (scripts/install.sh)"
+    for tool in ("pulseaudio", "pactl", "paplay"):
+        assert shutil.which(tool), f"{tool} is not installed (scripts/install.sh installs it)"
     base = tmp_path_factory.mktemp("pulse")
     runtime, home = base / "run", base / "home"
     runtime.mkdir(mode=0o700)

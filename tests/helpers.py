@@ -12,9 +12,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jiwer
 import numpy as np
 
-_NUMBERS = {str(i): w for i, w in enumerate(
+_NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
+    "seventeen eighteen nineteen twenty"
+)
+_NUMBERS = {str(i): word for i, word in enumerate(_NUMBER_WORDS.split(" "))}
 
 
 def normalise(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -38,9 +40,10 @@ def test_real_speech_transcribes_within_ten_percent_wer(engines: EngineSet) -> N
     print(f"jfk.flac WER {wer:.3f}, RTF {transcript.real_time_factor:.3f}: {transcript.text!r}")
     assert wer <= 0.10
     words = transcript.words
-    assert words[0].text.lower().startswith("and") and words[-1].text.lower().startswith("country")
+    assert words[0].text.lower().startswith("and")
+    assert words[-1].text.lower().startswith("country")
     assert all(0.0 <= w.probability <= 1.0 and w.start <= w.end for w in words)
-    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert all(a.start <= b.start for a, b in itertools.pairwise(words))
     assert words[-1].end <= transcript.audio_seconds + 0.1
 
 
@@ -80,15 +83,19 @@ def test_language_model_streams_an_in_character_reply(engines: EngineSet) -> Non
                                     GenerationSettings(max_tokens=40, temperature=0.0, seed=3)))
     text = "".join(pieces)
     print(f"reply: {text!r} stats: {model.last_stats}")
-    assert len(pieces) > 3 and len(text.split()) >= 3
-    assert model.last_stats is not None and model.last_stats.time_to_first_token < model.last_stats.total_seconds
+    assert len(pieces) > 3
+    assert len(text.split()) >= 3
+    assert model.last_stats is not None
+    assert model.last_stats.time_to_first_token < model.last_stats.total_seconds
 
 
 def test_stop_sequences_cut_the_reply(engines: EngineSet) -> None:
     model = engines.language_model()
     settings = GenerationSettings(max_tokens=60, temperature=0.0, seed=3, stop=(".", "\n"))
     text = "".join(model.stream_chat([PERSONA, ChatMessage("user", "Tell me about your home.")], settings))
-    assert text and "." not in text and "\n" not in text
+    assert text
+    assert "." not in text
+    assert "\n" not in text
 
 
 def test_the_persona_prefix_is_reused_between_turns(engines: EngineSet) -> None:
@@ -110,7 +117,8 @@ def test_asking_for_gpu_on_a_cpu_build_loads_on_cpu_and_says_why(registry: Model
     finally:
         model.unload()
     assert text
-    assert model.info.device == "cpu" and model.info.reason == CPU_ONLY_BUILD_REASON
+    assert model.info.device == "cpu"
+    assert model.info.reason == CPU_ONLY_BUILD_REASON
 
 
 def test_vad_splits_speech_silence_speech_into_two_utterances(engines: EngineSet) -> None:

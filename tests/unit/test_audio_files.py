@@ -61,7 +61,8 @@ def test_bad_files_get_one_clear_paragraph(tmp_path: Path, make, expected: str) 
     with pytest.raises(AudioFileError) as caught:
         read_audio(path)
     message = caught.value.paragraph()
-    assert expected in message and str(path) in message
+    assert expected in message
+    assert str(path) in message
     assert "WAV, FLAC" in message  # says what to do
 
 

@@ -47,11 +47,16 @@ def test_shipped_catalogue_lists_every_role_with_a_default_and_recommended_downl
         assert default.source.__class__.__name__ == "PackageSource"
     recommended = [m for m in catalog.models if m.tier == "recommended"]
     names = " ".join(m.name for m in recommended)
-    assert "Llama 3.2" in names and "Mistral 7B" in names and "small.en" in names and "en_GB" in names
+    assert "Llama 3.2" in names
+    assert "Mistral 7B" in names
+    assert "small.en" in names
+    assert "en_GB" in names
     for model in recommended:
-        assert model.licence and model.hardware.notes
+        assert model.licence
+        assert model.hardware.notes
         for model_file in model.files:
-            assert model_file.url and model_file.url.startswith("https://")
+            assert model_file.url
+            assert model_file.url.startswith("https://")
             assert len(model_file.sha256) == 64
 
 
@@ -64,7 +69,8 @@ def test_missing_package_names_the_package_and_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ModelMissingError) as caught:
         _registry(tmp_path, None).resolve("tiny-llm")
     message = caught.value.paragraph()
-    assert "tiny-llm-pkg" in message and "oet-desktop models install tiny-llm" in message
+    assert "tiny-llm-pkg" in message
+    assert "oet-desktop models install tiny-llm" in message
 
 
 def test_a_changed_file_fails_its_checksum(tmp_path: Path, package_dir: Path) -> None:
@@ -79,7 +85,8 @@ def test_a_changed_file_fails_its_checksum(tmp_path: Path, package_dir: Path) ->
     assert "failed its checksum" in caught.value.paragraph()
     assert "oet-desktop models install tiny-llm" in caught.value.paragraph()
     status = registry.status("tiny-llm")
-    assert status.present and not status.verified
+    assert status.present
+    assert not status.verified
 
 
 def test_digests_are_cached_across_runs_until_the_file_changes(tmp_path: Path, package_dir: Path) -> None:

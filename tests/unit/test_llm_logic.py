@@ -42,7 +42,8 @@ def test_a_failed_gpu_load_falls_back_to_cpu_and_records_why() -> None:
     model.load()
     assert model.opened == [-1, 0]
     assert model.info.device == "cpu"
-    assert "out of memory" in model.info.reason and "runs on the CPU" in model.info.reason
+    assert "out of memory" in model.info.reason
+    assert "runs on the CPU" in model.info.reason
 
 
 def test_scripted_model_honours_stop_sequences() -> None:
@@ -88,6 +89,8 @@ def test_openai_backend_parses_server_sent_events() -> None:
         pieces = list(model.stream_chat(HELLO, GenerationSettings(stop=("\n",), max_tokens=20)))
     assert pieces == ["Hello", " there."]
     assert seen[0]["url"] == "http://server/v1/chat/completions"
-    assert seen[0]["json"]["stream"] is True and seen[0]["json"]["stop"] == ["\n"]
+    assert seen[0]["json"]["stream"] is True
+    assert seen[0]["json"]["stop"] == ["\n"]
     assert seen[0]["auth"] == "Bearer k"
-    assert model.last_stats is not None and model.last_stats.completion_tokens == 2
+    assert model.last_stats is not None
+    assert model.last_stats.completion_tokens == 2

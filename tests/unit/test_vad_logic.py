@@ -41,9 +41,11 @@ def test_short_gaps_are_bridged_and_a_long_pause_ends_the_utterance() -> None:
     utterances = [e.utterance for e in events if isinstance(e, UtteranceEnded)]
     assert len(utterances) == 2
     first, second = utterances
-    assert first.start == pytest.approx(0.51, abs=0.04) and first.end == pytest.approx(2.22, abs=0.04)
+    assert first.start == pytest.approx(0.51, abs=0.04)
+    assert first.end == pytest.approx(2.22, abs=0.04)
     assert len(first.segments) == 1  # the 0.2 s gap is inside the hangover
-    assert second.start == pytest.approx(3.21, abs=0.04) and second.end == pytest.approx(4.02, abs=0.04)
+    assert second.start == pytest.approx(3.21, abs=0.04)
+    assert second.end == pytest.approx(4.02, abs=0.04)
     assert [type(e).__name__ for e in events].count("SpeechStarted") == 2
 
 
@@ -52,13 +54,15 @@ def test_a_pause_between_hangover_and_endpoint_splits_segments_not_the_utterance
     events = _run(signal, VadConfig(hangover_ms=300, endpoint_ms=700))
     assert sum(isinstance(e, SegmentEnded) for e in events) == 2
     utterances = [e.utterance for e in events if isinstance(e, UtteranceEnded)]
-    assert len(utterances) == 1 and len(utterances[0].segments) == 2
+    assert len(utterances) == 1
+    assert len(utterances[0].segments) == 2
 
 
 def test_clicks_shorter_than_minimum_speech_are_dropped() -> None:
     signal = _signal(("sil", 0.3), ("tone", 0.09), ("sil", 1.0), ("tone", 0.6), ("sil", 1.0))
     utterances = [e.utterance for e in _run(signal, VadConfig(min_speech_ms=200)) if isinstance(e, UtteranceEnded)]
-    assert len(utterances) == 1 and utterances[0].start == pytest.approx(1.39, abs=0.04)
+    assert len(utterances) == 1
+    assert utterances[0].start == pytest.approx(1.39, abs=0.04)
 
 
 def test_endpoint_window_is_configurable() -> None:
@@ -78,7 +82,8 @@ def test_utterance_audio_includes_padding_around_the_voiced_span() -> None:
 def test_speech_start_is_reported_while_the_candidate_is_still_talking() -> None:
     vad = StreamingVad(VadConfig(), EnergyDetector())
     events = vad.push(_signal(("sil", 0.3), ("tone", 0.3)))
-    assert any(isinstance(e, SpeechStarted) for e in events) and vad.in_speech
+    assert any(isinstance(e, SpeechStarted) for e in events)
+    assert vad.in_speech
 
 
 def test_invalid_settings_are_refused() -> None:
