@@ -135,7 +135,7 @@ class LlamaCppModel:
         self.load()
         llama = self._llama
         with self._lock:
-            previous = list(llama._input_ids)
+            previous = list(getattr(llama, "_input_ids", []))  # llama-cpp-python keeps the evaluated tokens here
             began = time.perf_counter()
             stats = GenerationStats()
             stream = llama.create_chat_completion(
@@ -153,7 +153,7 @@ class LlamaCppModel:
                     continue
                 if stats.completion_tokens == 0:
                     stats.time_to_first_token = time.perf_counter() - began
-                    stats.reused_prefix_tokens = _common_prefix(previous, llama._input_ids)
+                    stats.reused_prefix_tokens = _common_prefix(previous, getattr(llama, "_input_ids", []))
                 stats.completion_tokens += 1
                 stats.total_seconds = time.perf_counter() - began
                 self.last_stats = stats
