@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oet_desktop.core.content.library import ScenarioLibrary, bundled_scenarios_dir
 from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.models.catalog import Catalog, load_catalog
 from oet_desktop.core.models.checksums import ChecksumCache
@@ -20,6 +21,10 @@ class AppContext:
     catalog: Catalog
     registry: ModelRegistry
     engines: EngineSet
+
+    def load_scenarios(self) -> ScenarioLibrary:
+        """The bundled role-plays plus the user's own folder (read fresh each call)."""
+        return ScenarioLibrary.load([bundled_scenarios_dir(), self.paths.user_scenarios_dir])
 
 
 def build_context(paths: AppPaths | None = None, settings: EngineSettings | None = None) -> AppContext:

@@ -51,6 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     engines.add_argument("--out", type=Path, default=Path("bench-results/engines.json"))
     engines.add_argument("--audio", type=Path, nargs="*", default=[], help="recorded speech to time STT on")
 
+    scenarios = sub.add_parser("scenarios", help="the role-play library")
+    scenarios_sub = scenarios.add_subparsers(dest="scenarios_command", required=True)
+    scenario_list = scenarios_sub.add_parser("list", help="every role-play, filterable")
+    scenario_list.add_argument("--profession", help="e.g. nursing, medicine, veterinary_science")
+    scenario_list.add_argument("--difficulty", type=int, choices=[1, 2, 3])
+    scenario_list.add_argument("--search", default="", help="words in the title, setting or card")
+    scenario_show = scenarios_sub.add_parser("show", help="the candidate card of one role-play")
+    scenario_show.add_argument("scenario_id")
+    scenario_show.add_argument("--interlocutor", action="store_true", help="also show the interlocutor card")
+    scenario_validate = scenarios_sub.add_parser("validate", help="check scenario files (yours or the bundled)")
+    scenario_validate.add_argument("paths", type=Path, nargs="*", help="files or folders (default: all loaded)")
+
     transcribe = sub.add_parser("transcribe", help="transcribe an audio file")
     transcribe.add_argument("audio", type=Path)
     transcribe.add_argument("--json", action="store_true", help="print words with times and probabilities")
@@ -158,6 +170,49 @@ def _bench(context: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenarios(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.content.cards import format_cards
+    from oet_desktop.core.content.library import ScenarioLibrary
+    from oet_desktop.core.content.loader import load_scenario_file
+    from oet_desktop.core.content.scenario import Profession
+
+    if args.scenarios_command == "validate":
+        if args.paths:
+            files = [p for path in args.paths for p in (sorted(path.rglob("*.y*ml")) if path.is_dir() else [path])]
+            results = [load_scenario_file(f, str(f)) for f in files]
+        else:
+            results = context.load_scenarios().results
+        for result in results:
+            for line in result.errors:
+                print(f"error: {line}")
+            for line in result.warnings:
+                print(f"warning: {line}")
+        bad = sum(1 for r in results if not r.ok)
+        print(f"{len(results) - bad} of {len(results)} scenario files are valid.")
+        return 1 if bad else 0
+    library: ScenarioLibrary = context.load_scenarios()
+    if args.scenarios_command == "show":
+        scenario = library.get(args.scenario_id)
+        if scenario is None:
+            raise UserFacingError(f"There is no role-play called {args.scenario_id!r}.",
+                                  "See `oet-desktop scenarios list` for the ids.")
+        print(format_cards(scenario, with_interlocutor=args.interlocutor))
+        return 0
+    profession = None
+    if args.profession:
+        try:
+            profession = Profession(args.profession)
+        except ValueError:
+            raise UserFacingError(f"{args.profession!r} is not an OET profession.",
+                                  f"Choose one of: {', '.join(p.value for p in Profession)}.") from None
+    for scenario in library.filter(profession, args.difficulty, args.search):
+        level = "*" * (scenario.difficulty or 0)
+        print(f"{scenario.id:<52} {scenario.profession.label:<22} {level:<3} {scenario.title}")
+    for line in library.errors:
+        print(f"error: {line}", file=sys.stderr)
+    return 0
+
+
 def _transcribe(context: AppContext, args: argparse.Namespace) -> int:
     from oet_desktop.core.audio.files import read_audio
 
@@ -207,8 +262,8 @@ def _record(context: AppContext, args: argparse.Namespace) -> int:
 
 
 _HANDLERS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
-    "launch": _launch, "doctor": _doctor, "models": _models, "bench": _bench, "transcribe": _transcribe,
-    "say": _say, "devices": _devices, "record": _record,
+    "launch": _launch, "doctor": _doctor, "models": _models, "scenarios": _scenarios, "bench": _bench,
+    "transcribe": _transcribe, "say": _say, "devices": _devices, "record": _record,
 }
 
 if __name__ == "__main__":

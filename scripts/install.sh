@@ -1,21 +1,39 @@
 #!/usr/bin/env bash
-# Installs oet-desktop into ./.venv on a fresh Linux machine: Debian packages for the audio stack,
-# a CPU build of torch, llama.cpp built portable (AVX2, no -march=native), the app and its default
-# offline models. Usage: scripts/install.sh [--dev]   (--dev adds the test and lint tools)
+# Installs oet-desktop into ./.venv on a fresh Debian/Ubuntu machine: the Debian packages the audio stack
+# needs, a CPU build of torch, llama.cpp built portable (AVX2, no -march=native), the app and its default
+# offline models. Usage: scripts/install.sh [--dev]   (--dev adds the test tools, PulseAudio for the
+# virtual-microphone tests, espeak-ng and sox)
+# LLAMA_CMAKE_ARGS="-DGGML_CUDA=on" scripts/install.sh rebuilds llama.cpp for an NVIDIA GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEV=0
 [[ "${1:-}" == "--dev" ]] && DEV=1
-PYTHON="${PYTHON:-python3.11}"
-command -v "$PYTHON" >/dev/null || PYTHON=python3
 VENV="${OET_VENV:-.venv}"
 PIP="$VENV/bin/pip"
 
 log() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
+die() { printf '\033[1m[install]\033[0m %s\n' "$*" >&2; exit 1; }
 
-apt_packages=(libportaudio2 libsndfile1 libasound2-plugins pulseaudio pulseaudio-utils)
-((DEV)) && apt_packages+=(espeak-ng sox)
+# Python 3.11 or 3.12 (the range the dependencies support).
+PYTHON="${PYTHON:-}"
+if [[ -z "$PYTHON" ]]; then
+  for candidate in python3.11 python3.12 python3; do
+    if command -v "$candidate" >/dev/null &&
+       "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 12))'; then
+      PYTHON="$candidate"; break
+    fi
+  done
+fi
+[[ -n "$PYTHON" ]] || die "Python 3.11 or 3.12 is needed (e.g. sudo apt-get install python3.11); set PYTHON=... to choose one."
+
+# Debian packages. The app needs PortAudio and libsndfile; the desktop's own sound server (PulseAudio or
+# PipeWire) stays as it is. The tests add a private PulseAudio server (only installed with --dev, because on
+# a PipeWire desktop the pulseaudio package would replace PipeWire).
+apt_packages=(libportaudio2 libsndfile1)
+((DEV)) && apt_packages+=(libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox)
+command -v g++ >/dev/null || apt_packages+=(build-essential)
+"$PYTHON" -c "import ensurepip" 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -24,24 +42,34 @@ if ((${#missing[@]})); then
   log "Debian packages: ${missing[*]}"
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-remove "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -x "$VENV/bin/python" ]]; then
-  log "virtual environment in $VENV"
+if [[ ! -x "$PIP" ]]; then
+  log "virtual environment in $VENV ($("$PYTHON" --version))"
+  rm -rf "$VENV"
   "$PYTHON" -m venv "$VENV"
 fi
 "$PIP" install -q --upgrade pip wheel setuptools
 
-# torch first, pinned: pip then takes the CPU build from the local wheel store instead of a multi-GB
-# CUDA build pulled in by sentence-transformers.
-"$VENV/bin/python" -c "import torch" 2>/dev/null || { log "torch (CPU build)"; "$PIP" install -q torch==2.13.0; }
+# torch first, as a CPU build: sentence-transformers would otherwise pull a multi-GB CUDA build. Try
+# PyTorch's CPU index, and fall back to the configured indexes (e.g. a local wheel store) if it is unreachable.
+if ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+  log "torch (CPU build)"
+  "$PIP" install -q --retries 0 --timeout 15 torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+    2>/dev/null || "$PIP" install -q torch==2.13.0
+fi
 
-# llama.cpp must be built portable: a native build (AVX-512/AMX kernels) segfaults on some CPUs and
-# is not what a distributable app ships. Set LLAMA_CMAKE_ARGS to build for CUDA or Metal instead.
-if ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
+# llama.cpp must be built portable: a native build (AVX-512/AMX kernels) segfaults on some CPUs and is not
+# what a distributable app ships. LLAMA_CMAKE_ARGS builds for CUDA/Metal/Vulkan instead (a fresh build).
+LLAMA_VERSION=0.3.36
+if [[ -n "${LLAMA_CMAKE_ARGS:-}" ]]; then
+  log "llama-cpp-python rebuilt with $LLAMA_CMAKE_ARGS"
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "$PIP" install -q --force-reinstall --no-cache-dir --no-deps \
+    "llama-cpp-python==$LLAMA_VERSION"
+elif ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
   log "llama-cpp-python (built from source, about 5 minutes)"
-  CMAKE_ARGS="${LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF}" "$PIP" install -q "llama-cpp-python==0.3.36"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PIP" install -q "llama-cpp-python==$LLAMA_VERSION"
 fi
 
 log "oet-desktop and its dependencies"

@@ -26,6 +26,11 @@ class AppPaths:
         """Downloaded and imported models live here (never in the source tree)."""
         return self.data_dir / "models"
 
+    @property
+    def user_scenarios_dir(self) -> Path:
+        """Where users drop their own scenario files."""
+        return self.data_dir / "scenarios"
+
     @classmethod
     def for_user(cls) -> AppPaths:
         """The platform's conventional folders (XDG on Linux, ~/Library on macOS, AppData on Windows)."""

@@ -87,22 +87,31 @@ def test_stopping_the_speaker_silences_it_at_once(virtual_audio: VirtualAudio, e
         "I have been feeling rather tired for the last few weeks, and I am not sleeping well at all."
     )
     total = audio.size / rate
-    speaker = SpeakerOutput()
+    microphone, speaker = MicrophoneInput(), SpeakerOutput()  # the microphone hears the speaker's sink
+    recorder = Recorder()
+    microphone.start(recorder)
     try:
+        assert recorder.first.wait(15)
         speaker.play(audio, rate)
-        time.sleep(1.0)
-        began = time.perf_counter()
+        deadline = time.monotonic() + 10
+        while speaker.played_seconds < 1.5:  # let the patient talk for a while
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        stop_at = recorder.audio.size
         speaker.stop()
-        assert speaker.wait(0.01)
-        stop_ms = (time.perf_counter() - began) * 1000
         played = speaker.played_seconds
-        time.sleep(0.3)
-        assert speaker.played_seconds == played  # nothing more reaches the device
+        time.sleep(1.0)
     finally:
+        microphone.stop()
         speaker.close()
-    print(f"stopped after {played:.2f} s of {total:.2f} s, in {stop_ms:.2f} ms")
+    heard = recorder.audio
+    before = level_dbfs(heard[stop_at - SAMPLE_RATE // 2 : stop_at])
+    window = SAMPLE_RATE * 150 // 1000  # the barge-in budget: silent within 150 ms
+    after = level_dbfs(heard[stop_at + window : stop_at + SAMPLE_RATE])
+    print(f"stopped after {played:.2f} s of {total:.2f} s; level before {before:.1f} dBFS, after {after:.1f} dBFS")
     assert played < total - 1.0
-    assert stop_ms < 20
+    assert before > -40  # the voice was reaching the microphone
+    assert after < -70  # and from 150 ms after stop() nothing does
 
 
 def test_recording_resamples_when_asked_for_a_device_rate(virtual_audio: VirtualAudio) -> None:
@@ -112,7 +121,11 @@ def test_recording_resamples_when_asked_for_a_device_rate(virtual_audio: Virtual
     microphone.start(recorder)
     try:
         assert recorder.first.wait(15)
-        time.sleep(0.5)
+        began = time.monotonic()
+        time.sleep(2.0)
+        elapsed = time.monotonic() - began
     finally:
         microphone.stop()
-    assert {block.size for block in recorder.blocks} == {int(SAMPLE_RATE * 0.03)}  # 30 ms at 16 kHz
+    captured = recorder.audio.size / SAMPLE_RATE
+    # 16 kHz audio for the time recorded (a wrong ratio, e.g. 44.1 vs 48 kHz, would be 0.16 s off)
+    assert abs(captured - elapsed) < 0.1, (captured, elapsed)

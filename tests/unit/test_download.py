@@ -71,3 +71,33 @@ def test_a_missing_file_on_the_server_says_which_and_what_to_do(tmp_path: Path) 
         registry = _registry(tmp_path, url("/big.gguf"))
         with pytest.raises(DownloadError, match="HTTP 404"):
             install_model(registry, registry.entry("big-llm"), client)
+
+
+def test_repair_replaces_a_damaged_file_of_the_right_size(tmp_path: Path) -> None:
+    with file_server({"/big.gguf": WEIGHTS}) as (url, log), httpx.Client() as client:
+        registry = _registry(tmp_path, url("/big.gguf"))
+        entry = registry.entry("big-llm")
+        install_model(registry, entry, client)
+        final = tmp_path / "models" / "big-llm" / "big.gguf"
+        damaged = bytearray(WEIGHTS)
+        damaged[1000] ^= 0xFF
+        final.write_bytes(bytes(damaged))
+        assert not registry.status("big-llm").verified
+        install_model(registry, entry, client)
+    assert len(log) == 2  # fetched again, not skipped because the size matched
+    assert final.read_bytes() == WEIGHTS
+
+
+def test_a_full_disk_keeps_the_partial_file_and_says_what_to_do(tmp_path: Path, monkeypatch) -> None:
+    import oet_desktop.core.models.download as download
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with file_server({"/big.gguf": WEIGHTS}) as (url, _log), httpx.Client() as client:
+        registry = _registry(tmp_path, url("/big.gguf"))
+        monkeypatch.setattr(download, "_fetch", disk_full)
+        with pytest.raises(DownloadError) as caught:
+            install_model(registry, registry.entry("big-llm"), client)
+    assert "No space left on device" in caught.value.paragraph()
+    assert "Free some disk space" in caught.value.paragraph()

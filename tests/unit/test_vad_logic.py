@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from oet_desktop.core.audio.types import SAMPLE_RATE
-from oet_desktop.core.speech.vad import SegmentEnded, SpeechStarted, StreamingVad, UtteranceEnded, VadConfig
+from oet_desktop.core.speech.vad import (
+    SegmentEnded,
+    SpeechStarted,
+    StreamingVad,
+    UtteranceEnded,
+    VadConfig,
+)
 
 
 class EnergyDetector:
@@ -58,11 +64,19 @@ def test_a_pause_between_hangover_and_endpoint_splits_segments_not_the_utterance
     assert len(utterances[0].segments) == 2
 
 
-def test_clicks_shorter_than_minimum_speech_are_dropped() -> None:
+def test_clicks_shorter_than_minimum_speech_are_dropped_and_announced() -> None:
     signal = _signal(("sil", 0.3), ("tone", 0.09), ("sil", 1.0), ("tone", 0.6), ("sil", 1.0))
-    utterances = [e.utterance for e in _run(signal, VadConfig(min_speech_ms=200)) if isinstance(e, UtteranceEnded)]
+    events = _run(signal, VadConfig(min_speech_ms=200))
+    utterances = [e.utterance for e in events if isinstance(e, UtteranceEnded)]
     assert len(utterances) == 1
     assert utterances[0].start == pytest.approx(1.39, abs=0.04)
+    # the click did start "speech", so listeners are told it was discarded
+    assert [type(e).__name__ for e in events][:3] == ["SpeechStarted", "SegmentEnded", "UtteranceDiscarded"]
+
+
+def test_end_of_stream_closes_the_open_segment_and_utterance() -> None:
+    events = _run(_signal(("sil", 0.3), ("tone", 0.6)), VadConfig())
+    assert [type(e).__name__ for e in events] == ["SpeechStarted", "SegmentEnded", "UtteranceEnded"]
 
 
 def test_endpoint_window_is_configurable() -> None:

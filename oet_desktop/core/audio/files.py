@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
+import soxr
 from scipy.signal import resample_poly
 
 from oet_desktop.core.audio.types import SAMPLE_RATE, Samples
@@ -22,6 +23,20 @@ def resample(samples: Samples, from_rate: int, to_rate: int) -> Samples:
     common = gcd(from_rate, to_rate)
     out = resample_poly(samples, to_rate // common, from_rate // common)
     return np.asarray(out, dtype=np.float32)
+
+
+class StreamResampler:
+    """Resamples a stream block by block with filter state carried across blocks (no clicks at block
+    edges, no drift for non-integer ratios such as 22,050 → 16,000 Hz)."""
+
+    def __init__(self, from_rate: int, to_rate: int) -> None:
+        # "MQ" holds back 12 ms of filter delay ("HQ": 33 ms), which would add to every turn's latency.
+        self._stream = soxr.ResampleStream(from_rate, to_rate, 1, dtype="float32", quality="MQ")
+
+    def process(self, block: Samples, last: bool = False) -> Samples:
+        """The resampled audio available so far (a few ms of filter delay are held back until ``last``)."""
+        return np.asarray(self._stream.resample_chunk(np.asarray(block, dtype=np.float32), last=last),
+                          dtype=np.float32)
 
 
 def to_mono(data: np.ndarray) -> Samples:

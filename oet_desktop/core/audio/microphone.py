@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from oet_desktop.core.audio.devices import choose_device, load_sounddevice
-from oet_desktop.core.audio.files import resample
+from oet_desktop.core.audio.files import StreamResampler
 from oet_desktop.core.audio.types import SAMPLE_RATE, FrameCallback, Samples, level_dbfs
 from oet_desktop.core.errors import AudioDeviceError
 
@@ -53,15 +53,17 @@ class MicrophoneInput:
     def start(self, on_frames: FrameCallback) -> None:
         """Open the device and deliver blocks to ``on_frames`` from PortAudio's thread."""
         rate = self.device_rate
+        resampler = StreamResampler(rate, SAMPLE_RATE) if rate != SAMPLE_RATE else None
 
         def callback(indata: Any, frames: int, time: Any, status: Any) -> None:
             if status:
                 log.debug("microphone status: %s", status)
             block: Samples = np.array(indata[:, 0], dtype=np.float32)
-            if rate != SAMPLE_RATE:
-                block = resample(block, rate, SAMPLE_RATE)
+            if resampler is not None:
+                block = resampler.process(block)
             self._level = level_dbfs(block)
-            on_frames(block)
+            if block.size:
+                on_frames(block)
 
         def finished() -> None:
             if not self._closing:
@@ -91,13 +93,17 @@ class MicrophoneInput:
             self._stream = stream
 
     def stop(self) -> None:
-        """Close the device; safe to call twice."""
+        """Close the device; safe to call twice, and after the device was unplugged."""
         with self._lock:
             stream, self._stream = self._stream, None
+            if stream is not None:
+                self._closing = True
         if stream is not None:
-            self._closing = True
-            stream.stop()
-            stream.close()
+            try:
+                stream.stop()
+                stream.close()
+            except Exception as exc:  # PortAudio errors once the device is gone
+                log.warning("closing the microphone %s: %s", self.device.name, exc)
 
     @property
     def level_dbfs(self) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from types import ModuleType
 from typing import Any
 
@@ -68,18 +69,30 @@ class SpeakerOutput:
         outdata[:, 0] = out
 
     def play(self, samples: Samples, sample_rate: int) -> None:
-        """Queue audio (any rate; resampled to the device's) and return at once."""
+        """Queue audio (any rate; each clip resampled whole to the device's rate) and return at once."""
         audio = resample(np.asarray(samples, dtype=np.float32), sample_rate, self.rate)
         with self._lock:
             if self._idle.is_set():
                 self._played = 0
             self._queue.append(audio)
             self._idle.clear()
-        self._ensure_stream()
+            self._ensure_stream()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until everything queued has been handed to the device."""
-        return self._idle.wait(timeout)
+        """Block until everything queued has been handed to the device; False on timeout.
+
+        Raises :class:`AudioDeviceError` if the device stops on its own (e.g. unplugged) with audio queued.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._idle.wait(0.1 if deadline is None else max(0.0, min(0.1, deadline - time.monotonic()))):
+            stream = self._stream
+            if stream is None or not stream.active:
+                self.stop()
+                raise AudioDeviceError(f"The speaker {self.device.name} stopped playing (unplugged?).",
+                                       "Check the headset or speaker, or choose another output device.")
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+        return True
 
     def stop(self) -> None:
         """Drop queued audio; the device goes silent from its next block."""

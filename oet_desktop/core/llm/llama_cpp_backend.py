@@ -41,10 +41,14 @@ def decide_offload(preference: str, build_supports_gpu: bool) -> OffloadDecision
 
 
 def build_supports_gpu() -> bool:
-    """Whether the installed llama.cpp was built with a GPU backend."""
-    import llama_cpp
+    """Whether the installed llama.cpp was built with a GPU backend (False if it cannot even be imported)."""
+    try:
+        import llama_cpp
 
-    return bool(llama_cpp.llama_supports_gpu_offload())
+        return bool(llama_cpp.llama_supports_gpu_offload())
+    except Exception as exc:  # a broken or mismatched build must not take the doctor down with it
+        log.warning("llama.cpp cannot be imported: %s", exc)
+        return False
 
 
 def _common_prefix(a: Any, b: Any) -> int:
@@ -61,6 +65,8 @@ class LlamaCppModel:
 
     The persona prefix stays in llama.cpp's KV cache: each call evaluates only the tokens after the longest
     prefix it shares with the previous call (``last_stats.reused_prefix_tokens`` says how many were reused).
+    One reply streams at a time: starting a new one (or unloading) closes a reply still open, e.g. after
+    barge-in. Use the model from one worker thread.
     """
 
     def __init__(
@@ -77,6 +83,7 @@ class LlamaCppModel:
         self._gpu_preference = gpu
         self._gpu_supported = gpu_supported
         self._llama: Any = None
+        self._active: Any = None  # llama.cpp's generator of the reply being streamed
         self._lock = threading.Lock()
         self.info = LlmInfo(backend="llama.cpp", model=model_path.name)
         self.last_stats: GenerationStats | None = None
@@ -99,7 +106,14 @@ class LlamaCppModel:
                         "Run `oet-desktop doctor` to check the models, and reinstall the one it names.",
                     ) from exc
                 log.warning("GPU load failed (%s); loading on the CPU", exc)
-                self._llama = self._open(0)
+                try:
+                    self._llama = self._open(0)
+                except Exception as cpu_exc:
+                    raise EngineError(
+                        f"The language model {self.model_path.name} could not be loaded on the GPU ({exc}) "
+                        f"or the CPU ({cpu_exc}).",
+                        "Run `oet-desktop doctor` to check the models, and reinstall the one it names.",
+                    ) from cpu_exc
                 device, reason = "cpu", f"Loading on the GPU failed ({exc}); the model runs on the CPU."
             if decision.gpu_layers and self._gpu_preference == "on" and device == "cpu":
                 log.warning(reason)
@@ -119,11 +133,17 @@ class LlamaCppModel:
         )
 
     def unload(self) -> None:
-        """Free the model and its KV cache."""
+        """Free the model and its KV cache (closing a reply still streaming)."""
         with self._lock:
+            self._close_active()
             if self._llama is not None:
                 self._llama.close()
             self._llama = None
+
+    def _close_active(self) -> None:
+        active, self._active = self._active, None
+        if active is not None:
+            active.close()
 
     @property
     def is_loaded(self) -> bool:
@@ -133,20 +153,27 @@ class LlamaCppModel:
     def stream_chat(self, messages: list[ChatMessage], settings: GenerationSettings) -> Iterator[str]:
         """Stream a reply using the model's own chat template."""
         self.load()
-        llama = self._llama
         with self._lock:
+            self._close_active()
+            llama = self._llama
             previous = list(getattr(llama, "_input_ids", []))  # llama-cpp-python keeps the evaluated tokens here
             began = time.perf_counter()
             stats = GenerationStats()
-            stream = llama.create_chat_completion(
-                messages=[{"role": m.role, "content": m.content} for m in messages],
-                max_tokens=settings.max_tokens,
-                temperature=settings.temperature,
-                top_p=settings.top_p,
-                stop=list(settings.stop) or None,
-                seed=settings.seed,
-                stream=True,
-            )
+            self.last_stats = stats
+            try:
+                stream = llama.create_chat_completion(
+                    messages=[{"role": m.role, "content": m.content} for m in messages],
+                    max_tokens=settings.max_tokens,
+                    temperature=settings.temperature,
+                    top_p=settings.top_p,
+                    stop=list(settings.stop) or None,
+                    seed=settings.seed,
+                    stream=True,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise _generation_error(exc) from exc
+            self._active = stream
+        try:
             for chunk in stream:
                 piece = chunk["choices"][0]["delta"].get("content")
                 if not piece:
@@ -156,8 +183,20 @@ class LlamaCppModel:
                     stats.reused_prefix_tokens = _common_prefix(previous, getattr(llama, "_input_ids", []))
                 stats.completion_tokens += 1
                 stats.total_seconds = time.perf_counter() - began
-                self.last_stats = stats
                 yield piece
+        except (ValueError, RuntimeError) as exc:
+            raise _generation_error(exc) from exc
+        finally:
+            stream.close()
+            if self._active is stream:
+                self._active = None
             stats.total_seconds = time.perf_counter() - began
-            stats.prompt_tokens = max(0, int(llama.n_tokens) - stats.completion_tokens)
-            self.last_stats = stats
+            stats.prompt_tokens = max(0, int(getattr(llama, "n_tokens", 0)) - stats.completion_tokens)
+
+
+def _generation_error(exc: Exception) -> EngineError:
+    if "context window" in str(exc):
+        return EngineError(f"The conversation no longer fits the language model's memory ({exc}).",
+                           "Start a new role-play, or choose a larger context in Settings.")
+    return EngineError(f"The language model failed while replying ({exc}).",
+                       "Try again; if it keeps failing, run `oet-desktop doctor`.")

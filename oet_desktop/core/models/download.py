@@ -45,12 +45,21 @@ def download_model(
     A file is written as ``NAME.part`` and renamed only once its SHA-256 matches, so an interrupted or
     corrupt download never leaves a file the registry would load.
     """
-    target_dir.mkdir(parents=True, exist_ok=True)
-    for model_file in entry.files:
-        final = target_dir / model_file.path
-        if final.is_file() and final.stat().st_size == model_file.size_bytes:
-            continue
-        _download_file(entry.id, model_file, final, client, on_progress)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        for model_file in entry.files:
+            final = target_dir / model_file.path
+            if final.is_file():
+                if final.stat().st_size == model_file.size_bytes and sha256_file(final) == model_file.sha256:
+                    continue  # already installed and intact
+                final.unlink()  # damaged: fetch it again
+            _download_file(entry.id, model_file, final, client, on_progress)
+    except OSError as exc:
+        raise DownloadError(
+            f"The model {entry.id} cannot be saved in {target_dir} ({exc.strerror or exc}).",
+            "Free some disk space or check the folder's permissions, then run the same command again; "
+            "it resumes where it stopped.",
+        ) from exc
 
 
 def _download_file(

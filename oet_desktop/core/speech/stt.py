@@ -92,30 +92,41 @@ class FasterWhisperTranscriber:
     device: SttDevice | None = field(default=None, init=False)
 
     def load(self) -> None:
-        """Load the model (idempotent)."""
+        """Load the model (idempotent): CUDA when available, else (or if CUDA fails) the CPU."""
         with self._lock:
             if self._model is not None:
                 return
-            from faster_whisper import WhisperModel
-
             choice = choose_stt_device(self.device_preference)
-            threads = self.cpu_threads or min(8, os.cpu_count() or 1)
             try:
-                self._model = WhisperModel(
-                    str(self.model_dir), device=choice.device, compute_type=choice.compute_type,
-                    cpu_threads=threads, local_files_only=True,
-                )
+                self._model = self._open(choice)
             except Exception as exc:
                 if choice.device != "cuda":
-                    raise EngineError(
-                        f"The speech recognition model in {self.model_dir} could not be loaded ({exc}).",
-                        "Run `oet-desktop doctor` to check the models, and reinstall the one it names.",
-                    ) from exc
+                    raise self._load_error(exc) from exc
                 log.warning("CUDA load failed (%s); falling back to CPU", exc)
-                choice = SttDevice("cpu", "int8", f"CUDA failed to load the model ({exc}); using the CPU.")
-                self._model = WhisperModel(str(self.model_dir), device="cpu", compute_type="int8",
-                                           cpu_threads=threads, local_files_only=True)
+                self._fall_back_to_cpu(f"CUDA failed to load the model ({exc}); using the CPU.")
+                return
             self.device = choice
+
+    def _open(self, choice: SttDevice) -> Any:
+        from faster_whisper import WhisperModel
+
+        threads = self.cpu_threads or min(8, os.cpu_count() or 1)
+        return WhisperModel(str(self.model_dir), device=choice.device, compute_type=choice.compute_type,
+                            cpu_threads=threads, local_files_only=True)
+
+    def _fall_back_to_cpu(self, reason: str) -> None:
+        choice = SttDevice("cpu", "int8", reason)
+        try:
+            self._model = self._open(choice)
+        except Exception as exc:
+            raise self._load_error(exc) from exc
+        self.device = choice
+
+    def _load_error(self, exc: Exception) -> EngineError:
+        return EngineError(
+            f"The speech recognition model in {self.model_dir} could not be loaded ({exc}).",
+            "Run `oet-desktop doctor` to check the models, and reinstall the one it names.",
+        )
 
     def unload(self) -> None:
         """Free the model's memory."""
@@ -127,30 +138,34 @@ class FasterWhisperTranscriber:
         """Whether the model is in memory."""
         return self._model is not None
 
+    def _recognise(self, audio: Samples, prompt: str | None) -> tuple[list[str], list[Word]]:
+        segments, _info = self._model.transcribe(
+            audio, language=self.language, beam_size=self.beam_size, word_timestamps=True,
+            condition_on_previous_text=False, initial_prompt=prompt, vad_filter=False,
+        )
+        texts: list[str] = []
+        words: list[Word] = []
+        for segment in segments:  # a generator: decoding happens while iterating
+            texts.append(segment.text.strip())
+            words.extend(_words(segment))
+        return texts, words
+
     def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "") -> Transcript:
         """Recognise ``samples`` (16 kHz mono float32) with word timestamps."""
         self.load()
         audio = np.asarray(samples, dtype=np.float32)
         prompt = " ".join(p for p in (FILLER_PROMPT if keep_fillers else "", context) if p) or None
         began = time.perf_counter()
-        segments, _info = self._model.transcribe(
-            audio,
-            language=self.language,
-            beam_size=self.beam_size,
-            word_timestamps=True,
-            condition_on_previous_text=False,
-            initial_prompt=prompt,
-            vad_filter=False,
-        )
-        words: list[Word] = []
-        texts: list[str] = []
-        for segment in segments:
-            texts.append(segment.text.strip())
-            words.extend(
-                Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
-                for w in (segment.words or [])
-                if w.word.strip()
-            )
+        try:
+            texts, words = self._recognise(audio, prompt)
+        except RuntimeError as exc:  # e.g. CUDA libraries missing: they only fail at the first encode
+            if self.device is None or self.device.device != "cuda":
+                raise EngineError(f"Speech recognition failed ({exc}).",
+                                  "Try again; if it keeps failing, run `oet-desktop doctor`.") from exc
+            log.warning("CUDA transcription failed (%s); falling back to CPU", exc)
+            with self._lock:
+                self._fall_back_to_cpu(f"CUDA failed while transcribing ({exc}); using the CPU.")
+            texts, words = self._recognise(audio, prompt)
         return Transcript(
             text=" ".join(t for t in texts if t),
             words=tuple(words),
@@ -158,6 +173,11 @@ class FasterWhisperTranscriber:
             processing_seconds=time.perf_counter() - began,
             language=self.language,
         )
+
+
+def _words(segment: Any) -> list[Word]:
+    return [Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
+            for w in (segment.words or []) if w.word.strip()]
 
 
 class ScriptedTranscriber:

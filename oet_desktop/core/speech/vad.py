@@ -92,7 +92,16 @@ class UtteranceEnded:
     utterance: Utterance
 
 
-VadEvent = SpeechStarted | SegmentEnded | UtteranceEnded
+@dataclass(frozen=True)
+class UtteranceDiscarded:
+    """Speech that started (a :class:`SpeechStarted` was sent) turned out too short to count (a cough,
+    a click): listeners that reacted to the start can stand down."""
+
+    start: float
+    end: float
+
+
+VadEvent = SpeechStarted | SegmentEnded | UtteranceEnded | UtteranceDiscarded
 
 
 class VoiceDetector(Protocol):
@@ -194,8 +203,11 @@ class StreamingVad:
         cfg = self.config
         self._open = None
         self._run_start, self._run_ms = None, 0
+        events: list[VadEvent] = []
         if current.segment_open:
-            current.segments.append(Segment(current.seg_start, current.last_voiced_end))
+            segment = Segment(current.seg_start, current.last_voiced_end)
+            current.segments.append(segment)
+            events.append(SegmentEnded(segment))
         audio = np.concatenate(self._buffer) if self._buffer else np.zeros(0, dtype=np.float32)
         first = max(self._buffer_start, current.start - cfg.padding_ms / 1000)
         last = current.last_voiced_end + cfg.padding_ms / 1000
@@ -210,8 +222,8 @@ class StreamingVad:
         )
         self._trim_buffer(self._time - cfg.padding_ms / 1000)
         if current.voiced_ms < cfg.min_speech_ms:
-            return []
-        return [UtteranceEnded(utterance)]
+            return [*events, UtteranceDiscarded(current.start, current.last_voiced_end)]
+        return [*events, UtteranceEnded(utterance)]
 
     def _trim_buffer(self, keep_from: float) -> None:
         """Forget audio before ``keep_from`` (seconds), keeping whole frames."""

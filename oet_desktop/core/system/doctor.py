@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from oet_desktop import __version__
+from oet_desktop.core.audio.types import Samples
 from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.models.catalog import ModelRole
@@ -74,13 +76,32 @@ def run_doctor(registry: ModelRegistry, engines: EngineSet | None, live: bool = 
         )
     if not live or engines is None:
         return report
-    try:
-        tts, clips = synthesise_clips(engines.voice(), CLINICAL_SENTENCES[:3])
-        report.speed.append(check_stt(engines.transcriber(), clips, engines.model_id(ModelRole.STT)))
-        report.speed.append(check_llm(engines.language_model()))
-        report.speed.append(tts)
-    except UserFacingError as exc:
-        report.problems.append(exc.paragraph())
+    broken_roles = {row["role"] for row in models if row["tier"] == "default" and not row["verified"]}
+
+    def attempt(engine: str, check: Callable[[], SpeedCheck]) -> None:
+        if engine in broken_roles:
+            return  # its model problem is already listed
+        try:
+            report.speed.append(check())
+        except UserFacingError as exc:
+            report.problems.append(exc.paragraph())
+        except Exception as exc:  # the doctor reports what is wrong instead of failing itself
+            log.exception("doctor: %s check failed", engine)
+            report.problems.append(f"The {engine.upper()} check failed: {exc.__class__.__name__}: {exc}")
+
+    clips: list[Samples] = []
+
+    def voice_check() -> SpeedCheck:
+        check, spoken = synthesise_clips(engines.voice(), CLINICAL_SENTENCES[:3])
+        clips.extend(spoken)
+        return check
+
+    attempt("tts", voice_check)
+    if clips:
+        attempt("stt", lambda: check_stt(engines.transcriber(), clips, engines.model_id(ModelRole.STT)))
+    attempt("llm", lambda: check_llm(engines.language_model()))
+    order = {"stt": 0, "llm": 1, "tts": 2}
+    report.speed.sort(key=lambda check: order[check.engine])
     return report
 
 
