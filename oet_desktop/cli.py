@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -17,6 +18,9 @@ from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.logging_setup import configure_logging
 from oet_desktop.core.paths import AppPaths
 from oet_desktop.core.settings import EngineSettings
+
+if TYPE_CHECKING:
+    from oet_desktop.core.practice.headless import HeadlessParts
 
 log = logging.getLogger("oet_desktop.cli")
 
@@ -47,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmarks that print figures and write JSON")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    bench_practice = bench_sub.add_parser("practice", help="turn latency over real-time role-plays")
+    bench_practice.add_argument("--out", type=Path, default=Path("bench-results/practice.json"))
+    bench_practice.add_argument("--scenarios", nargs="+", default=[
+        "nursing-insulin-start-driver", "medicine-statin-reluctant-patient", "pharmacy-apixaban-discharge"])
+    bench_practice.add_argument("--fast", action="store_true", help="simulated clock (no overlap: pessimistic)")
     engines = bench_sub.add_parser("engines", help="speed and memory of the default engines")
     engines.add_argument("--out", type=Path, default=Path("bench-results/engines.json"))
     engines.add_argument("--audio", type=Path, nargs="*", default=[], help="recorded speech to time STT on")
@@ -62,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     scenario_show.add_argument("--interlocutor", action="store_true", help="also show the interlocutor card")
     scenario_validate = scenarios_sub.add_parser("validate", help="check scenario files (yours or the bundled)")
     scenario_validate.add_argument("paths", type=Path, nargs="*", help="files or folders (default: all loaded)")
+
+    practice = sub.add_parser("practice", help="a whole role-play, headless, through the real pipeline")
+    practice.add_argument("--scenario", help="scenario id (see `oet-desktop scenarios list`)")
+    practice.add_argument("--candidate-audio", type=Path, nargs="+", default=[], metavar="FILE",
+                          help="the candidate's turns, one audio file each")
+    practice.add_argument("--demo", action="store_true", help="use candidate turns synthesised for the scenario")
+    practice.add_argument("--fast", action="store_true", help="simulated clock: as fast as the machine allows")
+    practice.add_argument("--turn-mode", choices=["half_duplex", "barge_in"], default="half_duplex")
+    practice.add_argument("--out", type=Path, help="folder for the session bundle (default: your data folder)")
+    practice.add_argument("--phrasing", choices=["auto", "scripted", "free", "all"], default="auto",
+                          help="which moves the language model phrases (auto: by model size)")
 
     transcribe = sub.add_parser("transcribe", help="transcribe an audio file")
     transcribe.add_argument("audio", type=Path)
@@ -148,7 +168,64 @@ def _install(context: AppContext, model_id: str) -> int:
     return 0
 
 
+def _headless_parts(context: AppContext, phrasing: str) -> HeadlessParts:
+    from oet_desktop.core.models.catalog import ModelRole
+    from oet_desktop.core.practice.headless import HeadlessParts
+    from oet_desktop.core.practice.realiser import phrasing_for
+
+    engines = context.engines
+    llm_id = engines.model_id(ModelRole.LLM)
+    small = not engines.settings.llm_server_url and llm_id == context.catalog.default_for(ModelRole.LLM).id
+    models = {role.value: engines.model_id(role) for role in ModelRole}
+    if engines.settings.llm_server_url:
+        models["llm"] = f"{engines.settings.llm_server_url} ({engines.settings.llm_server_model})"
+    kinds = phrasing_for(phrasing, small)
+    return HeadlessParts(engines.transcriber(), engines.voice(), engines.embedder(),
+                         engines.language_model() if kinds else None, models, kinds)
+
+
+def _practice(context: AppContext, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from oet_desktop.core.audio.files import read_audio
+    from oet_desktop.core.practice.engine import TurnMode
+    from oet_desktop.core.practice.headless import demo_turns, run_headless, synthesise_turns
+
+    library = context.load_scenarios()
+    scenario_id = args.scenario or ("nursing-insulin-start-driver" if args.demo else None)
+    if scenario_id is None:
+        raise UserFacingError("No role-play was chosen.", "Add --scenario ID (see `oet-desktop scenarios list`).")
+    scenario = library.get(scenario_id)
+    if scenario is None:
+        raise UserFacingError(f"There is no role-play called {scenario_id!r}.",
+                              "See `oet-desktop scenarios list` for the ids.")
+    if not args.demo and not args.candidate_audio:
+        raise UserFacingError("There are no candidate turns to play.",
+                              "Give one audio file per turn with --candidate-audio, or use --demo.")
+    parts = _headless_parts(context, args.phrasing)
+    if args.demo:
+        texts = demo_turns(scenario)
+        print(f"Demo: {len(texts)} candidate turns synthesised for {scenario.id}.")
+        clips = synthesise_turns(context.engines.voice(), texts)
+    else:
+        clips = [read_audio(path) for path in args.candidate_audio]
+    print(f"{scenario.title} ({scenario.profession.label}); {'simulated clock' if args.fast else 'real time'}\n")
+    record = run_headless(scenario, clips, parts, fast=args.fast, turn_mode=TurnMode(args.turn_mode),
+                          on_turn=print)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = args.out or context.paths.data_dir / "sessions" / f"{stamp}-{scenario.id}"
+    path = record.write_bundle(folder)
+    answered = [t for t in record.turns if t.candidate_text]
+    if answered:
+        latencies = sorted(t.latency.response * 1000 for t in answered)
+        print(f"\n{len(answered)} turns; response latency median {latencies[len(latencies) // 2]:.0f} ms")
+    print(f"Session bundle: {path.parent}")
+    return 0
+
+
 def _bench(context: AppContext, args: argparse.Namespace) -> int:
+    if args.bench_command == "practice":
+        return _bench_practice(context, args)
     from oet_desktop.core.system.bench import run_engine_benchmark
 
     result = run_engine_benchmark(context.engines, args.audio)
@@ -213,6 +290,25 @@ def _scenarios(context: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_practice(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.core.practice.bench import run_practice_benchmark
+
+    library = context.load_scenarios()
+    missing = [s for s in args.scenarios if library.get(s) is None]
+    if missing:
+        raise UserFacingError(f"Unknown role-plays: {', '.join(missing)}.", "See `oet-desktop scenarios list`.")
+    scenarios = [library.scenarios[s] for s in args.scenarios]
+    result = run_practice_benchmark(scenarios, _headless_parts(context, "auto"), context.engines.voice(), args.fast)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"{result['turns']} turns over {len(scenarios)} role-plays ({result['mode']}); moves {result['moves']}")
+    print(f"{'stage':<16}{'p50 ms':>9}{'p95 ms':>9}")
+    for stage, figures in result["stages"].items():
+        print(f"{stage:<16}{figures['p50_ms']:>9.0f}{figures['p95_ms']:>9.0f}")
+    print(f"Written to {args.out}")
+    return 0
+
+
 def _transcribe(context: AppContext, args: argparse.Namespace) -> int:
     from oet_desktop.core.audio.files import read_audio
 
@@ -263,6 +359,7 @@ def _record(context: AppContext, args: argparse.Namespace) -> int:
 
 _HANDLERS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "launch": _launch, "doctor": _doctor, "models": _models, "scenarios": _scenarios, "bench": _bench,
+    "practice": _practice,
     "transcribe": _transcribe, "say": _say, "devices": _devices, "record": _record,
 }
 

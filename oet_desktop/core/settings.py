@@ -20,4 +20,6 @@ class EngineSettings:
     llm_server_model: str = "default"
     llm_server_api_key: str | None = None
     deterministic_voice: bool = False
+    llm_phrasing: str = "auto"
+    """Which interlocutor moves the language model phrases: "auto", "scripted", "free" or "all"."""
     llm_context_tokens: int = 2048
