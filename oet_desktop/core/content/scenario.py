@@ -115,3 +115,10 @@ class Scenario:
     lay_terms: dict[str, str] = field(default_factory=dict)
     source: str = ""
     """Where it was loaded from (for messages)."""
+
+    @property
+    def interlocutor_words(self) -> str:
+        """Everything the interlocutor knows and says: where they are, brief, facts, cues, resolution."""
+        card = self.interlocutor
+        return " ".join([self.setting, card.brief, *(f.say for f in card.facts), *(c.say for c in card.cues),
+                         card.resolution.say])

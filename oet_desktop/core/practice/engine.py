@@ -301,12 +301,14 @@ class RolePlayEngine:
                 audio = np.concatenate([s.samples for s in spoken])
                 yield audio, spoken[0].sample_rate, time.perf_counter() - began
 
-    def _barge_in(self, at: float) -> None:
+    def _barge_in(self, speech_at: float) -> None:
+        """The candidate started speaking (at ``speech_at``) over the patient: stop the patient now."""
         speaking = self._speaking
         if speaking is None:
             return
         self.output.stop()
-        heard = max(0.0, at - speaking.start)
+        stopped_at = self.now()
+        heard = max(0.0, stopped_at - speaking.start)
         kept: list[str] = []
         elapsed = 0.0
         for sentence, seconds in speaking.sentences:
@@ -319,7 +321,9 @@ class RolePlayEngine:
         speaking.turn.heard_seconds = round(heard, 3)
         self.history[-1] = Line("interlocutor", " ".join(kept))  # only what was heard stays
         self._speaking = None
-        self.record.add_event(at, "barge_in", heard_seconds=round(heard, 3), reply=speaking.turn.index)
+        self.record.add_event(stopped_at, "barge_in", speech_at=round(speech_at, 3),
+                              reaction_ms=round((stopped_at - speech_at) * 1000), heard_seconds=round(heard, 3),
+                              reply=speaking.turn.index)
 
     def _close(self, reason: str) -> None:
         if self.finished:

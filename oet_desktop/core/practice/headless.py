@@ -87,7 +87,7 @@ def run_headless(
     session = PracticeSession([scenario], mode, clock)
     session.start()
     record = SessionRecord(scenario.id, mode.value, turn_mode.value, parts.models)
-    jargon = JargonDetector.for_scenario(scenario.lay_terms, load_lexicon())
+    jargon = JargonDetector.for_scenario(scenario.lay_terms, load_lexicon(), scenario.interlocutor_words)
     engine = RolePlayEngine(
         session, Director(scenario, parts.embedder, jargon),
         Realiser(scenario, parts.language_model, parts.phrasing), parts.transcriber, parts.voice,

@@ -59,9 +59,13 @@ class JargonDetector:
         self._patterns = {term: _pattern(term) for term, _ in self._terms}
 
     @classmethod
-    def for_scenario(cls, lay_terms: Mapping[str, str], lexicon: Mapping[str, str]) -> JargonDetector:
-        """The scenario's own terms take precedence over the lexicon's wording."""
-        return cls({**lexicon, **lay_terms})
+    def for_scenario(cls, lay_terms: Mapping[str, str], lexicon: Mapping[str, str],
+                     known_text: str = "") -> JargonDetector:
+        """The scenario's own terms take precedence over the lexicon's wording. Terms found in ``known_text``
+        (what the interlocutor says and knows: brief, facts, cues) are words this person uses themselves, so
+        they are not queried ("MRI" for someone booked for an MRI)."""
+        terms = {**lexicon, **lay_terms}
+        return cls({t: lay for t, lay in terms.items() if not _pattern(t).search(known_text)})
 
     def find(self, utterance: str) -> list[JargonUse]:
         """Every term used, in order of appearance, each marked explained or not."""

@@ -113,22 +113,24 @@ class PracticeSession:
         self._go(Phase.PREPARING, "second card")
 
     def tick(self) -> None:
-        """Apply the timers: preparation time up starts the role-play; role-play time up closes it."""
-        left = self.time_left()
-        if left is None or left > 0:
-            return
-        if self.phase is Phase.PREPARING:
-            self._go(Phase.ROLE_PLAY, "preparation time up")
-        elif self.phase is Phase.ROLE_PLAY:
-            self._go(Phase.CLOSING, "time up")
+        """Apply the timers: preparation time up starts the role-play; role-play time up closes it. Each
+        transition is dated when the time ran out, however late the tick, so a late tick never stretches
+        the next phase."""
+        while (left := self.time_left()) is not None and left <= 0:
+            if self.phase is Phase.PREPARING:
+                self._go(Phase.ROLE_PLAY, "preparation time up", self._phase_started + self.preparation_seconds)
+            elif self.phase is Phase.ROLE_PLAY:
+                self._go(Phase.CLOSING, "time up", self._phase_started + self.role_play_seconds)
+            else:
+                return
 
     def _require(self, *phases: Phase) -> None:
         if self.phase not in phases:
             raise RuntimeError(f"not possible while {self.phase.value}")
 
-    def _go(self, phase: Phase, reason: str) -> None:
+    def _go(self, phase: Phase, reason: str, at: float | None = None) -> None:
         self.phase = phase
-        self._phase_started = self.clock.now()
+        self._phase_started = self.clock.now() if at is None else at
         change = PhaseChange(phase, self.card, self._phase_started, reason)
         self.history.append(change)
         if self.on_change:
