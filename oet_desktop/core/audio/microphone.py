@@ -81,6 +81,7 @@ class MicrophoneInput:
                     channels=1,
                     dtype="float32",
                     blocksize=int(rate * self._block_ms / 1000),
+                    latency="high",  # larger buffers: no overruns while speech models load both cores
                     callback=callback,
                     finished_callback=finished,
                 )

@@ -101,7 +101,7 @@ class RolePlayEngine:
         self._word_timing: list[tuple[TurnRecord, float, Future[Transcript]]] = []
         self._buffer: deque[tuple[float, Samples]] = deque()
         self._vad = StreamingVad(self.vad_config)
-        self._vad_origin = 0.0
+        self._vad_origin: float | None = None
         self._speaking: _Speaking | None = None
         self._ptt_start: float | None = None
         self._origin = 0.0
@@ -116,6 +116,12 @@ class RolePlayEngine:
     def busy_until(self) -> float:
         """When the interlocutor's current reply ends (timeline seconds)."""
         return self._speaking.end if self._speaking else self.now()
+
+    @property
+    def patient_speaking(self) -> bool:
+        """Whether the interlocutor's reply is still playing (whose turn it is, for the window)."""
+        speaking = self._speaking
+        return speaking is not None and self.now() < speaking.end
 
     def start(self) -> None:
         """Begin the role-play (the candidate speaks first)."""
@@ -149,11 +155,13 @@ class RolePlayEngine:
             self._speaking = None
             speaking = None
             if self.turn_mode is TurnMode.HALF_DUPLEX:
-                self._reset_vad(start)
+                self._reset_vad()
         if self.turn_mode is TurnMode.PUSH_TO_TALK:
             return
         if speaking and self.turn_mode is TurnMode.HALF_DUPLEX:
             return  # the microphone is ignored while the patient speaks
+        if self._vad_origin is None:
+            self._vad_origin = start
         for event in self._vad.push(block):
             self._on_vad_event(event)
 
@@ -182,12 +190,14 @@ class RolePlayEngine:
             self._close("ended early")
 
     # --- VAD -----------------------------------------------------------------------------------------
-    def _reset_vad(self, origin: float | None = None) -> None:
+    def _reset_vad(self) -> None:
+        """A fresh detector; its time starts with the next block it is given (a microphone can take seconds
+        to deliver its first block, so the reset moment is not the audio's start)."""
         self._vad = StreamingVad(self.vad_config)
-        self._vad_origin = self.now() if origin is None else origin
+        self._vad_origin = None
 
     def _on_vad_event(self, event: object) -> None:
-        origin = self._vad_origin
+        origin = self._vad_origin or 0.0
         if isinstance(event, SpeechStarted):
             if self._speaking and self.turn_mode is TurnMode.BARGE_IN:
                 self._barge_in(origin + event.time)

@@ -1,0 +1,52 @@
+"""A live role-play: microphone blocks go from PortAudio's callback (which must never block) through a
+queue to the engine on a worker thread."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+
+from oet_desktop.core.audio.types import AudioInput, Samples
+from oet_desktop.core.practice.engine import RolePlayEngine
+
+log = logging.getLogger(__name__)
+
+
+class LiveRolePlay:
+    """Runs ``engine`` on audio from ``microphone`` until :meth:`stop` (or the role-play finishes)."""
+
+    def __init__(self, engine: RolePlayEngine, microphone: AudioInput) -> None:
+        self.engine = engine
+        self.microphone = microphone
+        self._blocks: queue.Queue[Samples] = queue.Queue()
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._run, name="role-play", daemon=True)
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        """Open the microphone and begin."""
+        self.engine.start()
+        self._worker.start()
+        self.microphone.start(self._blocks.put)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set() and not self.engine.finished:
+                try:
+                    block = self._blocks.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                self.engine.on_audio(block)
+        except BaseException as exc:  # reported to the caller; the microphone is closed by stop()
+            log.exception("role-play worker failed")
+            self.error = exc
+
+    def stop(self, end_role_play: bool = True) -> None:
+        """Close the microphone; with ``end_role_play`` the interlocutor says the closing line first."""
+        self.microphone.stop()
+        self._stop.set()
+        self._worker.join()
+        if end_role_play:
+            self.engine.end_early()
+        self.engine.shutdown()
