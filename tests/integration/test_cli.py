@@ -142,3 +142,24 @@ def test_doctor_lists_a_broken_model_once_and_still_checks_the_other_engines(tmp
     assert len(report["problems"]) == 1
     assert "smollm2-135m-instruct-q4_1 failed its checksum" in report["problems"][0]
     assert sorted(report["speed"]) == ["stt", "tts"]
+
+
+def test_practice_demo_completes_and_prints_where_the_bundle_is(tmp_path: Path) -> None:
+    result = run_cli("practice", "--demo", "--fast", "--scenario", "veterinary-science-canine-diabetes-insulin",
+                     "--out", str(tmp_path / "bundle"), timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert f"Session bundle: {tmp_path / 'bundle'}" in result.stdout
+    assert "That is the end of the role-play." in result.stdout
+    session = json.loads((tmp_path / "bundle" / "session.json").read_text())
+    kinds = [turn["move_kind"] for turn in session["turns"]]
+    assert kinds[0] == "cue"
+    assert "fact" in kinds
+    assert kinds[-1] == "closing"
+    assert (tmp_path / "bundle" / "candidate.wav").stat().st_size > 100_000
+    assert (tmp_path / "bundle" / "patient.wav").stat().st_size > 100_000
+
+
+def test_practice_needs_turns_or_demo(tmp_path: Path) -> None:
+    assert_one_paragraph(run_cli("practice", "--scenario", "nursing-insulin-start-driver"),
+                         "There are no candidate turns", "--demo")
+    assert_one_paragraph(run_cli("practice", "--scenario", "nope", "--demo"), "There is no role-play called 'nope'")

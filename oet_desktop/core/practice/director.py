@@ -170,6 +170,13 @@ class Director:
         return Move(MoveKind.ACKNOWLEDGE, say, "Acknowledge briefly, in character, and let the nurse go on.",
                     "the candidate explained or reassured; nothing is due")
 
+    def scripted_lines(self) -> list[str]:
+        """Every line this card can make the interlocutor say verbatim (for synthesising them in advance)."""
+        card = self.scenario.interlocutor
+        closing = [f"{card.resolution.say} {CLOSING_LINE}", CLOSING_LINE]
+        return [*(c.say for c in card.cues), *(f.say for f in card.facts), card.resolution.say, *closing,
+                *_ACKNOWLEDGE, *_UNKNOWN]
+
     def closing(self, reason: str = "time is up") -> Move:
         """The end of the role-play: the resolution if not yet given, then the closing line."""
         return self._closing(reason)

@@ -36,7 +36,7 @@ from oet_desktop.core.speech.vad import (
     UtteranceEnded,
     VadConfig,
 )
-from oet_desktop.core.tts.voice import Voice
+from oet_desktop.core.tts.voice import Voice, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,15 @@ class _Speaking:
     end: float
     sentences: list[tuple[str, float]]
     turn: TurnRecord
+
+
+def _speech_parts(sentence: str, first: bool) -> list[str]:
+    """A reply's first sentence is split at an early comma (the head plays sooner); others stay whole."""
+    if first:
+        head, comma, tail = sentence.partition(", ")
+        if comma and len(head.split()) >= 3 and len(tail.split()) >= 3:
+            return [head + ",", tail]
+    return [sentence]
 
 
 class RolePlayEngine:
@@ -104,6 +113,7 @@ class RolePlayEngine:
         self._vad_origin: float | None = None
         self._speaking: _Speaking | None = None
         self._ptt_start: float | None = None
+        self._voice_cache: dict[str, tuple[Samples, int]] = {}
         self._origin = 0.0
         self.finished = False
 
@@ -133,10 +143,18 @@ class RolePlayEngine:
         self.record.add_event(0.0, "role_play_started", scenario=self.session.scenario.id)
 
     def warm_up(self) -> None:
-        """Run each engine once so the first reply does not pay for loading and first-call set-up."""
+        """Run each engine once so the first reply does not pay for loading and first-call set-up, and
+        synthesise the card's scripted lines (in exam mode this happens during the 3:00 preparation), so a
+        scripted reply's audio is ready at once."""
         self.transcriber.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), word_timestamps=False)
-        for _ in self.voice.speak("Hello."):
-            pass
+        for line in self.director.scripted_lines():
+            for index, sentence in enumerate(split_sentences(line)):
+                for part in _speech_parts(sentence, first=index == 0):
+                    if part not in self._voice_cache:
+                        spoken = list(self.voice.speak(part))
+                        if spoken:
+                            self._voice_cache[part] = (np.concatenate([s.samples for s in spoken]),
+                                                       spoken[0].sample_rate)
 
     # --- audio in ------------------------------------------------------------------------------------
     def on_audio(self, block: Samples) -> None:
@@ -297,15 +315,15 @@ class RolePlayEngine:
         self._speaking = _Speaking(turn.reply_start, turn.reply_start + turn.reply_seconds, sentences, turn)
 
     def _synthesise(self, sentence: str, first: bool) -> Iterator[tuple[Samples, int, float]]:
-        """The sentence's audio as (samples, rate, seconds of synthesis) chunks. A reply's first sentence is
-        split at an early comma, so its head can play while the tail is synthesised."""
-        parts = [sentence]
-        if first:
-            head, comma, tail = sentence.partition(", ")
-            if comma and len(head.split()) >= 3 and len(tail.split()) >= 3:
-                parts = [head + ",", tail]
-        for part in parts:
+        """The sentence's audio as (samples, rate, seconds of synthesis) chunks: from the cache of scripted
+        lines, or synthesised now (a reply's first sentence in two parts, so its head can play while the tail
+        is synthesised)."""
+        for part in _speech_parts(sentence, first):
             began = time.perf_counter()
+            cached = self._voice_cache.get(part)
+            if cached is not None:
+                yield cached[0], cached[1], time.perf_counter() - began
+                continue
             spoken = list(self.voice.speak(part))
             if spoken:
                 audio = np.concatenate([s.samples for s in spoken])

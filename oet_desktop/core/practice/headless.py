@@ -122,6 +122,7 @@ class _Feeder:
 
     def __init__(self, engine: RolePlayEngine, clock: Clock, fast: bool) -> None:
         self._engine, self._clock, self._fast = engine, clock, fast
+        self._due: float | None = None
 
     def feed(self, samples: Samples) -> None:
         for offset in range(0, samples.size, BLOCK):
@@ -130,8 +131,9 @@ class _Feeder:
             if self._fast:
                 assert isinstance(self._clock, SimulatedClock)
                 self._clock.advance(seconds)
-            else:
-                self._clock.sleep(seconds)
+            else:  # keep to absolute time, as a sound card's clock does (no drift from the work done per block)
+                self._due = max(self._due or self._clock.now(), self._clock.now() - 0.5) + seconds
+                self._clock.sleep(self._due - self._clock.now())
             self._engine.on_audio(block)
 
     def silence(self, seconds: float) -> None:
