@@ -120,3 +120,18 @@ def test_filters_by_profession_difficulty_text_and_not_yet_practised() -> None:
                for s in library.filter(text="Insulin"))
     practised = [nursing[0].id]
     assert nursing[0] not in library.filter(Profession.NURSING, exclude=practised)
+
+
+def test_ids_used_twice_are_named_without_knock_on_errors() -> None:
+    raw = yaml.safe_load(next(bundled_scenarios_dir().glob("nursing/*.yaml")).read_text())
+    tasks = raw["candidate"]["tasks"]
+    referenced = {c["when"].get("after_task") for c in raw["interlocutor"]["cues"]}
+    renamed = next(i for i in range(len(tasks) - 1, 0, -1) if tasks[i]["id"] not in referenced)
+    tasks[renamed]["id"] = tasks[0]["id"]
+    raw["interlocutor"]["facts"].append(dict(raw["interlocutor"]["facts"][0]))
+    errors = parse_scenario(raw, "x.yaml").errors
+    last = len(raw["interlocutor"]["facts"]) - 1
+    assert errors == [
+        f"x.yaml: candidate.tasks[{renamed}].id: {tasks[0]['id']!r} is used twice",
+        f"x.yaml: interlocutor.facts[{last}].id: {raw['interlocutor']['facts'][0]['id']!r} is used twice",
+    ]

@@ -7,6 +7,7 @@ errors is not loaded, and never stops other files from loading.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,26 @@ class _Checker:
         return value
 
 
+def _entries(check: _Checker, items: list[Any], path: str, keys: set[str], shape: str
+             ) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    """Each list entry that is a mapping, as (key path, entry, its id), after the checks every list shares:
+    a mapping, no unknown keys, a valid id used once."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        where = f"{path}[{index}]"
+        if not isinstance(item, dict):
+            check.error(where, f"must be a mapping with {shape}, not {_kind(item)}")
+            continue
+        check.unknown_keys(item, keys, where)
+        item_id = check.ident(item, "id", f"{where}.id")
+        if item_id in seen:
+            check.error(f"{where}.id", f"{item_id!r} is used twice")
+            item_id = None
+        elif item_id:
+            seen.add(item_id)
+        yield where, item, item_id
+
+
 def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), type(value).__name__)
 
@@ -157,7 +178,7 @@ def parse_scenario(raw: Any, label: str, path: Path | None = None) -> LoadResult
         check.error("difficulty", f"must be 1, 2 or 3, not {difficulty!r}")
         difficulty = None
     candidate = _candidate(check, raw)
-    task_ids = {t.id for t in candidate.tasks} if candidate else set()
+    task_ids = {t.id for t in candidate.tasks} if candidate else _written_task_ids(raw)
     interlocutor = _interlocutor(check, raw, task_ids)
     lay_terms = _lay_terms(check, raw)
     result.errors, result.warnings = check.errors, check.warnings
@@ -168,6 +189,15 @@ def parse_scenario(raw: Any, label: str, path: Path | None = None) -> LoadResult
         interlocutor=interlocutor, difficulty=difficulty, lay_terms=lay_terms, source=label,
     )
     return result
+
+
+def _written_task_ids(raw: dict[str, Any]) -> set[str]:
+    """The task ids in the file even when the card has errors (so cues are not blamed for them)."""
+    card = raw.get("candidate")
+    tasks = card.get("tasks") if isinstance(card, dict) else None
+    if not isinstance(tasks, list):
+        return set()
+    return {str(task["id"]) for task in tasks if isinstance(task, dict) and "id" in task}
 
 
 def _profession(check: _Checker, raw: dict[str, Any]) -> Profession | None:
@@ -195,19 +225,8 @@ def _candidate(check: _Checker, raw: dict[str, Any]) -> CandidateCard | None:
     if tasks_raw is not None:
         if not 3 <= len(tasks_raw) <= 6:
             check.error("candidate.tasks", f"has {len(tasks_raw)} items; a card has 3 to 6")
-        seen: set[str] = set()
-        for index, item in enumerate(tasks_raw):
-            where = f"candidate.tasks[{index}]"
-            if not isinstance(item, dict):
-                check.error(where, f"must be a mapping with id and text, not {_kind(item)}")
-                continue
-            check.unknown_keys(item, TASK_KEYS, where)
-            task_id = check.ident(item, "id", f"{where}.id")
+        for where, item, task_id in _entries(check, tasks_raw, "candidate.tasks", TASK_KEYS, "id and text"):
             text = check.text(item, "text", f"{where}.text")
-            if task_id in seen:
-                check.error(f"{where}.id", f"{task_id!r} is used twice")
-            if task_id:
-                seen.add(task_id)
             probes = _texts(check, item, "probes", f"{where}.probes", required=False)
             if task_id and text:
                 tasks.append(Task(task_id, text, tuple(probes)))
@@ -261,20 +280,10 @@ def _facts(check: _Checker, card: dict[str, Any]) -> list[Fact] | None:
     if items is None:
         return None
     facts: list[Fact] = []
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        where = f"interlocutor.facts[{index}]"
-        if not isinstance(item, dict):
-            check.error(where, f"must be a mapping with id, about and say, not {_kind(item)}")
-            continue
-        check.unknown_keys(item, FACT_KEYS, where)
-        fact_id = check.ident(item, "id", f"{where}.id")
-        if fact_id in seen:
-            check.error(f"{where}.id", f"{fact_id!r} is used twice")
+    for where, item, fact_id in _entries(check, items, "interlocutor.facts", FACT_KEYS, "id, about and say"):
         about = _texts(check, item, "about", f"{where}.about", required=True)
         say = check.text(item, "say", f"{where}.say")
         if fact_id and about and say:
-            seen.add(fact_id)
             facts.append(Fact(fact_id, tuple(about), say))
     return facts if len(facts) == len(items) else None
 
@@ -284,21 +293,11 @@ def _cues(check: _Checker, card: dict[str, Any], task_ids: set[str]) -> list[Cue
     if items is None:
         return None
     cues: list[Cue] = []
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        where = f"interlocutor.cues[{index}]"
-        if not isinstance(item, dict):
-            check.error(where, f"must be a mapping with id, when, intent and say, not {_kind(item)}")
-            continue
-        check.unknown_keys(item, CUE_KEYS, where)
-        cue_id = check.ident(item, "id", f"{where}.id")
-        if cue_id in seen:
-            check.error(f"{where}.id", f"{cue_id!r} is used twice")
+    for where, item, cue_id in _entries(check, items, "interlocutor.cues", CUE_KEYS, "id, when, intent and say"):
         trigger = _trigger(check, item, f"{where}.when", task_ids)
         intent = check.text(item, "intent", f"{where}.intent")
         say = check.text(item, "say", f"{where}.say")
         if cue_id and trigger and intent and say:
-            seen.add(cue_id)
             cues.append(Cue(cue_id, trigger, intent, say))
     return cues if len(cues) == len(items) else None
 
