@@ -112,3 +112,21 @@ def test_with_the_small_default_model_auto_keeps_the_cards_lines() -> None:
     realiser = Realiser(SCENARIO, model, phrasing_for("auto", small_model=True))
     assert list(realiser.realise(ACK, HISTORY)) == ["All right."]
     assert model.received == []  # the model was not even asked
+
+
+FACT = SCENARIO.interlocutor.facts[0]
+FACT_MOVE = Move(MoveKind.FACT, FACT.say, "Answer with what your card says.", "test", FACT.id, (FACT.say,))
+
+
+def test_a_phrased_answer_that_drops_the_fact_is_replaced_by_the_cards_line() -> None:
+    sentences, result = _realise(ScriptedLanguageModel(["Oh, I'd rather not say, really."]), FACT_MOVE)
+    assert " ".join(sentences) == FACT.say
+    assert result.source == "scripted"
+    assert result.rejection is not None
+    assert result.rejection.startswith("fact-dropped")
+
+
+def test_a_phrased_answer_that_keeps_the_fact_is_used_and_a_missing_full_stop_is_forgiven() -> None:
+    sentences, result = _realise(ScriptedLanguageModel([FACT.say.rstrip(".")]), FACT_MOVE)
+    assert result.source == "llm"
+    assert " ".join(sentences).rstrip(".") == FACT.say.rstrip(".")

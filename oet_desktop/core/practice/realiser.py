@@ -112,22 +112,27 @@ class Realiser:
                     ChatMessage("user", f"(What to do now: {move.intent} Suggested words: \"{move.say}\")")]
         worker = _Generation(self._model, messages)
         self._worker = worker
+        # A fact's answer is held until the reply is complete, then checked whole: it must keep the fact.
+        hold = bool(move.must_carry)
         pending = ""
         produced: list[str] = []
-        while len(produced) < MAX_SENTENCES and result.rejection is None:
+        finished = False
+        while len(produced) < MAX_SENTENCES and result.rejection is None and not finished:
             wait = self._deadline - (time.perf_counter() - began) if not produced else 30.0
             piece = worker.next_piece(max(0.0, wait))
             if piece is _TIMEOUT:
                 result.rejection = f"deadline: no sentence within {self._deadline:.1f} s"
                 break
-            if piece is None:  # the reply is complete
-                break
             if isinstance(piece, EngineError):
                 result.rejection = f"model error: {piece.problem}"
                 break
-            if result.llm_first_token_s is None:
-                result.llm_first_token_s = time.perf_counter() - began
-            pending += str(piece)
+            if piece is None:  # the reply is complete: a last sentence may lack its full stop
+                finished = True
+                pending = pending.strip() + ("." if pending.strip() else "")
+            else:
+                if result.llm_first_token_s is None:
+                    result.llm_first_token_s = time.perf_counter() - began
+                pending += str(piece)
             while len(produced) < MAX_SENTENCES and (end := _SENTENCE_END.search(pending)) is not None:
                 sentence = self.validator.strip_label(pending[: end.end()].strip())
                 pending = pending[end.end():]
@@ -137,13 +142,24 @@ class Realiser:
                     result.rejection = f"{problem.rule}: {problem.detail}"
                     break
                 produced.append(sentence)
+                if hold:
+                    continue
                 if len(produced) == 1:
                     result.first_sentence_s = time.perf_counter() - began
                     result.source = "llm"
                 result.sentences.append(sentence)
                 yield sentence
         worker.stop()
-        if not produced:
+        if hold and produced and result.rejection is None:
+            problem = self.validator.check_reply(produced, conversation, move.must_carry)
+            if problem:
+                result.rejection = f"{problem.rule}: {problem.detail}"
+            else:
+                result.first_sentence_s = time.perf_counter() - began
+                result.source = "llm"
+                result.sentences = list(produced)
+                yield from produced
+        if not result.sentences:
             yield from self._scripted(move, result, began)
 
     def _finish_previous(self) -> None:
