@@ -70,6 +70,7 @@ INDICATORS: dict[str, str] = {
     "G1": "A varied vocabulary (lexical diversity)",
     "G2": "Complex sentences as well as simple ones",
     "G3": "A range of structures (modals, conditionals, questions of several kinds)",
+    "G4": "Accurate grammar: few slips such as \"must to\" or \"he don't\"",
     # Clinical communication (A–E), paraphrased from the published indicator list.
     "A1": "Opened appropriately: greeting, introduction, purpose",
     "A2": "Attentive and respectful: acknowledged what the patient said",
@@ -97,7 +98,7 @@ CRITERION_INDICATORS: dict[Criterion, tuple[str, ...]] = {
     Criterion.INTELLIGIBILITY: ("I1", "I2"),
     Criterion.FLUENCY: ("F1", "F2", "F3", "F4"),
     Criterion.APPROPRIATENESS: ("L1", "L2", "L3"),
-    Criterion.GRAMMAR_EXPRESSION: ("G1", "G2", "G3"),
+    Criterion.GRAMMAR_EXPRESSION: ("G1", "G2", "G3", "G4"),
     Criterion.RELATIONSHIP: ("A1", "A2", "A3", "A4"),
     Criterion.PERSPECTIVE: ("B1", "B2", "B3"),
     Criterion.STRUCTURE: ("C1", "C2", "C3"),

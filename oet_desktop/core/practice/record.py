@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,8 @@ class SessionRecord:
     events: list[dict[str, Any]] = field(default_factory=list)
     candidate_audio: list[tuple[float, Samples]] = field(default_factory=list)
     patient_audio: list[tuple[float, Samples, int]] = field(default_factory=list)
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    """When the role-play began (ISO 8601, UTC)."""
 
     def add_event(self, at: float, kind: str, **details: Any) -> None:
         """A timeline entry (phase changes, barge-in, closing)."""
@@ -79,7 +82,7 @@ class SessionRecord:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (audio is written separately)."""
         return {
-            "format": 1, "scenario": self.scenario_id, "mode": self.mode, "turn_mode": self.turn_mode,
+            "format": 1, "scenario": self.scenario_id, "started_at": self.started_at, "mode": self.mode, "turn_mode": self.turn_mode,
             "models": self.models, "events": self.events,
             "turns": [asdict(turn) for turn in self.turns],
         }
