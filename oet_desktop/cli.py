@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     bench_practice.add_argument("--scenarios", nargs="+", default=[
         "nursing-insulin-start-driver", "medicine-statin-reluctant-patient", "pharmacy-apixaban-discharge"])
     bench_practice.add_argument("--fast", action="store_true", help="simulated clock (no overlap: pessimistic)")
+    bench_feedback = bench_sub.add_parser("feedback", help="time to score a 5-minute role-play")
+    bench_feedback.add_argument("--out", type=Path, default=Path("bench-results/feedback.json"))
+    bench_feedback.add_argument("--runs", type=int, default=5)
     engines = bench_sub.add_parser("engines", help="speed and memory of the default engines")
     engines.add_argument("--out", type=Path, default=Path("bench-results/engines.json"))
     engines.add_argument("--audio", type=Path, nargs="*", default=[], help="recorded speech to time STT on")
@@ -82,6 +85,19 @@ def _parser() -> argparse.ArgumentParser:
     practice.add_argument("--out", type=Path, help="folder for the session bundle (default: your data folder)")
     practice.add_argument("--phrasing", choices=["auto", "scripted", "free", "all"], default="auto",
                           help="which moves the language model phrases (auto: by model size)")
+
+    report = sub.add_parser("report", help="feedback on a role-play, or progress over all of them, as text or PDF")
+    report.add_argument("session", nargs="?", default=None,
+                        help="a session folder, its name in your sessions folder, or `latest`")
+    report.add_argument("--progress", action="store_true", help="progress over every saved session")
+    report.add_argument("--pdf", type=Path, metavar="FILE", help="write the report as a PDF")
+    report.add_argument("--page-size", choices=["A4", "Letter"], default="A4")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.add_argument("--sessions", type=Path, metavar="DIR", help="sessions folder (default: your data folder)")
+    report.add_argument("--narrative", choices=["auto", "template", "llm"], default="auto",
+                        help="who writes the summary (auto: the language model when it is a capable one)")
+    report.add_argument("--rescore", action="store_true", help="score again even if feedback was saved")
+    report.add_argument("--name", help="candidate name printed on the progress PDF")
 
     transcribe = sub.add_parser("transcribe", help="transcribe an audio file")
     transcribe.add_argument("audio", type=Path)
@@ -226,6 +242,10 @@ def _practice(context: AppContext, args: argparse.Namespace) -> int:
 def _bench(context: AppContext, args: argparse.Namespace) -> int:
     if args.bench_command == "practice":
         return _bench_practice(context, args)
+    if args.bench_command == "feedback":
+        from oet_desktop.feedback_commands import bench_feedback_command
+
+        return bench_feedback_command(context, args)
     from oet_desktop.core.system.bench import run_engine_benchmark
 
     result = run_engine_benchmark(context.engines, args.audio)
@@ -357,9 +377,15 @@ def _record(context: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.feedback_commands import report_command
+
+    return report_command(context, args)
+
+
 _HANDLERS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "launch": _launch, "doctor": _doctor, "models": _models, "scenarios": _scenarios, "bench": _bench,
-    "practice": _practice,
+    "practice": _practice, "report": _report,
     "transcribe": _transcribe, "say": _say, "devices": _devices, "record": _record,
 }
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oet_desktop.core.assessment.criteria import Criterion
+from oet_desktop.core.assessment.criteria import ALL_CRITERIA, Criterion
+from oet_desktop.core.assessment.report import FeedbackReport
+from oet_desktop.core.content.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,123 @@ class ProgressReport:
     readiness: Readiness
     recommendation: Recommendation | None
     notes: list[str] = field(default_factory=list)
+
+
+RECENT = 3
+CALM_STANCES = frozenset({"", "calm", "cooperative", "neutral", "curious", "friendly"})
+
+
+def _share(score: int | None, criterion: Criterion) -> float | None:
+    return None if score is None else score / criterion.maximum
+
+
+def _trend(criterion: Criterion, values: list[int | None]) -> Trend:
+    shares = [s for s in (_share(v, criterion) for v in values) if s is not None]
+    if not shares:
+        return Trend(criterion, tuple(values), None, None)
+    recent = shares[-RECENT:]
+    earlier = shares[:-RECENT] or (shares[:1] if len(shares) >= 2 else [])
+    recent_mean = sum(recent) / len(recent)
+    change = None if not earlier else recent_mean - sum(earlier) / len(earlier)
+    if len(shares) >= 2 and len(shares) <= RECENT:
+        change = shares[-1] - shares[0]
+    return Trend(criterion, tuple(values), round(recent_mean, 3), None if change is None else round(change, 3))
+
+
+def summarise(report: FeedbackReport) -> SessionSummary:
+    """A stored feedback report as one row of the history."""
+    return SessionSummary(report.session_id, report.taken_at, report.scenario_id, report.scenario_title,
+                          report.profession, report.scores(),
+                          report.estimate.score if report.estimate else None,
+                          report.estimate.grade if report.estimate else None)
+
+
+def _readiness(sessions: list[SessionSummary], trends: list[Trend]) -> Readiness:
+    recent = sessions[-RECENT:]
+    below = tuple(t.criterion for t in trends
+                  if t.recent_mean is None or t.recent_mean < t.criterion.b_level / t.criterion.maximum)
+    estimates = [s.estimate for s in recent if s.estimate is not None]
+    at_b = sum(e >= 350 for e in estimates)
+    if len(sessions) < 2:
+        return Readiness(False, len(recent), below, "Complete at least two role-plays to judge readiness for "
+                                                    "grade B.")
+    ready = not below and at_b >= min(2, len(recent))
+    if ready:
+        text = (f"Ready for grade B on recent form: every criterion is at B level on average over your last "
+                f"{len(recent)} role-plays, and {at_b} of them reached an estimated 350.")
+    else:
+        names = ", ".join(c.label for c in below[:4])
+        text = (f"Not yet at grade B: {names} {'is' if len(below) == 1 else 'are'} below B level on recent form"
+                if below else f"Only {at_b} of your last {len(recent)} role-plays reached an estimated 350")
+        text += " (B level is about 5/6 on the language criteria and 2/3 on the clinical ones; unofficial)."
+    return Readiness(ready, len(recent), below, text)
+
+
+def _affinity(scenario: Scenario, criterion: Criterion) -> float:
+    """How much a role-play exercises a criterion (its traits, not its wording)."""
+    card = scenario.interlocutor
+    stance = (card.stance or "").lower()
+    tasks = scenario.candidate.tasks
+    if criterion in (Criterion.RELATIONSHIP, Criterion.PERSPECTIVE):
+        return (0.0 if stance in CALM_STANCES else 2.0) + len(card.cues) * 0.2
+    if criterion is Criterion.APPROPRIATENESS:
+        return float(len(scenario.lay_terms))
+    if criterion is Criterion.GATHERING:
+        return float(len(card.facts))
+    if criterion is Criterion.GIVING:
+        return float(sum(t.text.split()[0].lower() in ("explain", "advise", "reassure", "recommend", "outline",
+                                                       "describe", "tell") for t in tasks))
+    if criterion is Criterion.STRUCTURE:
+        return float(len(tasks))
+    return float(scenario.difficulty or 2)
+
+
+_TRAIT = {
+    Criterion.RELATIONSHIP: "an emotionally charged patient", Criterion.PERSPECTIVE: "a patient with strong views",
+    Criterion.APPROPRIATENESS: "many technical terms to explain", Criterion.GATHERING: "a lot to find out",
+    Criterion.GIVING: "a lot to explain", Criterion.STRUCTURE: "many tasks to organise",
+}
+
+
+def _recommend(sessions: list[SessionSummary], weakest: list[Criterion], scenarios: list[Scenario],
+               profession: str | None) -> Recommendation | None:
+    if not scenarios:
+        return None
+    professions = [s.profession for s in sessions]
+    wanted = profession or (max(set(professions), key=professions.count) if professions else None)
+    pool = [s for s in scenarios if wanted is None or s.profession.label == wanted or s.profession.value == wanted]
+    pool = pool or scenarios
+    done = {s.scenario_id for s in sessions}
+    fresh = [s for s in pool if s.id not in done]
+    target = weakest[0] if weakest else None
+    candidates = fresh or pool
+    if target is None:
+        choice = candidates[0]
+        return Recommendation(choice.id, choice.title, "A role-play you have not practised yet.")
+    last_seen = {s.scenario_id: i for i, s in enumerate(sessions)}
+    choice = max(candidates, key=lambda s: (_affinity(s, target), -last_seen.get(s.id, -1), s.id))
+    trait = _TRAIT.get(target, f"difficulty {choice.difficulty or 2} of 3")
+    stance = f" ({choice.interlocutor.stance})" if choice.interlocutor.stance else ""
+    novelty = "You have not practised it yet. " if choice.id not in done else ""
+    return Recommendation(choice.id, choice.title,
+                          f"{novelty}It has {trait}{stance if target in _TRAIT and 'patient' in trait else ''}, "
+                          f"which works on {target.label}, your weakest criterion on recent form.")
+
+
+def build_progress(reports: list[FeedbackReport], scenarios: list[Scenario],
+                   profession: str | None = None) -> ProgressReport:
+    """History, trends, weakest criteria, readiness and the next role-play, from stored feedback reports."""
+    ordered = sorted(reports, key=lambda r: (r.taken_at or "", r.session_id))
+    sessions = [summarise(r) for r in ordered]
+    trends = [_trend(c, [s.scores.get(c) for s in sessions]) for c in ALL_CRITERIA]
+    assessed = [t for t in trends if t.recent_mean is not None]
+    weakest = [t.criterion for t in sorted(assessed, key=lambda t: (t.recent_mean or 0.0, ALL_CRITERIA.index(
+        t.criterion)))][:3]
+    notes = []
+    missing = [t.criterion.label for t in trends if t.recent_mean is None]
+    if sessions and missing:
+        notes.append("Never assessed so far: " + ", ".join(missing) + " (for example, no microphone audio).")
+    if not sessions:
+        notes.append("No role-plays yet: practise one and your progress will appear here.")
+    return ProgressReport(sessions, trends, weakest, _readiness(sessions, trends),
+                          _recommend(sessions, weakest, scenarios, profession), notes)

@@ -82,8 +82,8 @@ class SessionRecord:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (audio is written separately)."""
         return {
-            "format": 1, "scenario": self.scenario_id, "started_at": self.started_at, "mode": self.mode, "turn_mode": self.turn_mode,
-            "models": self.models, "events": self.events,
+            "format": 1, "scenario": self.scenario_id, "started_at": self.started_at, "mode": self.mode,
+            "turn_mode": self.turn_mode, "models": self.models, "events": self.events,
             "turns": [asdict(turn) for turn in self.turns],
         }
 

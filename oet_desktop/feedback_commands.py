@@ -1,0 +1,110 @@
+"""The `report` and `bench feedback` commands: feedback and progress as text, JSON or PDF."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from oet_desktop.app import AppContext
+from oet_desktop.core.assessment.conversation import load_bundle
+from oet_desktop.core.assessment.feedback import Assessor
+from oet_desktop.core.assessment.history import all_feedback, load_feedback, resolve_session, save_feedback
+from oet_desktop.core.assessment.narrative import LlmNarrator, apply_narrative
+from oet_desktop.core.assessment.progress import build_progress
+from oet_desktop.core.assessment.report import FeedbackReport
+from oet_desktop.core.assessment.text_report import format_feedback, format_progress
+from oet_desktop.core.errors import UserFacingError
+from oet_desktop.core.models.catalog import ModelRole
+
+
+def _capable_llm(context: AppContext) -> bool:
+    """True when the language model is more than the small default (a download or a server)."""
+    engines = context.engines
+    return bool(engines.settings.llm_server_url) or (
+        engines.model_id(ModelRole.LLM) != context.catalog.default_for(ModelRole.LLM).id)
+
+
+def _assessor(context: AppContext) -> Assessor:
+    return Assessor.with_project_lexicon(context.engines.embedder())
+
+
+def _score(context: AppContext, folder: Path, assessor: Assessor | None = None) -> FeedbackReport:
+    return (assessor or _assessor(context)).assess(load_bundle(folder, context.load_scenarios().scenarios))
+
+
+def _narrate(context: AppContext, report: FeedbackReport, mode: str, stream: bool) -> None:
+    if mode == "template" or (mode == "auto" and not _capable_llm(context)):
+        return
+    if stream:
+        print("Writing the summary with the language model\u2026\n")
+    check = LlmNarrator(context.engines.language_model()).write(
+        report, on_text=(lambda piece: print(piece, end="", flush=True)) if stream else None)
+    if stream:
+        print("\n")
+        if not check.ok:
+            print(f"(The model's text was not used: it {check.problem}. The templated summary is shown.)\n")
+    apply_narrative(report, check)
+
+
+def report_command(context: AppContext, args: argparse.Namespace) -> int:
+    """`oet-desktop report SESSION|--progress [--pdf FILE]`."""
+    root = args.sessions or context.paths.data_dir / "sessions"
+    if args.progress:
+        return _progress(context, args, root)
+    if not args.session:
+        raise UserFacingError("Which role-play should the report be about?",
+                              "Give a session folder or `latest`, or use --progress for all sessions.")
+    folder = resolve_session(args.session, root)
+    report = None if args.rescore else load_feedback(folder)
+    if report is None:
+        report = _score(context, folder)
+        _narrate(context, report, args.narrative, stream=not args.json)
+        save_feedback(folder, report)
+    elif args.narrative == "llm" and report.narrative_source != "llm":
+        _narrate(context, report, "llm", stream=not args.json)
+        save_feedback(folder, report)
+    if args.json:
+        json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
+        print()
+    else:
+        print(format_feedback(report))
+    if args.pdf:
+        from oet_desktop.core.reports.session_pdf import write_session_pdf
+
+        print(f"\nPDF: {write_session_pdf(report, args.pdf, args.page_size)}")
+    return 0
+
+
+def _progress(context: AppContext, args: argparse.Namespace, root: Path) -> int:
+    assessor = _assessor(context)
+    reports, problems = all_feedback(root, lambda folder: _score(context, folder, assessor))
+    progress = build_progress(reports, list(context.load_scenarios().scenarios.values()))
+    progress.notes.extend(f"Skipped {p}" for p in problems)
+    print(format_progress(progress))
+    if args.pdf:
+        from oet_desktop.core.reports.progress_pdf import write_progress_pdf
+
+        print(f"\nPDF: {write_progress_pdf(progress, args.pdf, args.page_size, args.name)}")
+    return 0
+
+
+def bench_feedback_command(context: AppContext, args: argparse.Namespace) -> int:
+    """`oet-desktop bench feedback`: time to score a 5-minute role-play."""
+    from oet_desktop.core.assessment.bench import five_minute_conversation, run_feedback_benchmark
+
+    scenario = context.load_scenarios().get("nursing-insulin-start-driver")
+    if scenario is None:
+        raise UserFacingError("The benchmark's role-play (nursing-insulin-start-driver) is not installed.",
+                              "Reinstall the app so the bundled scenarios are in place.")
+    print("Preparing a 5-minute role-play (synthesised and transcribed; not timed)\u2026")
+    conversation = five_minute_conversation(scenario, context.engines.voice(), context.engines.transcriber())
+    result = run_feedback_benchmark(_assessor(context), conversation, args.runs)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"{result['role_play_s']:.0f} s role-play, {result['candidate_turns']} candidate turns, "
+          f"{result['candidate_words']} words: scoring median {result['median_s'] * 1000:.0f} ms, "
+          f"max {result['max_s'] * 1000:.0f} ms (target \u2264 2000 ms)")
+    print(f"Written to {args.out}")
+    return 0
