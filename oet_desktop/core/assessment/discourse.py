@@ -103,6 +103,7 @@ class Move(StrEnum):
     DO_YOU_UNDERSTAND = "do_you_understand"
     ANYTHING_ELSE = "anything_else"
     SLANG = "slang"
+    DIRECTIVE = "directive"
 
 
 MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
@@ -149,7 +150,8 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                          r"\bthere'?s no point\b", r"\bdon'?t be (silly|ridiculous|dramatic)\b",
                          r"\b(not|isn't) (my|the) (problem|concern)\b", r"\bjust do (it|as|what)\b",
                          r"\byou (just )?(have|need) to accept\b", r"\bi don'?t have time\b",
-                         r"\bstop (worrying|complaining)\b", r"\bthat'?s just how it is\b"),
+                         r"\bstop (worrying|complaining)\b", r"\bthat'?s just how it is\b",
+                         r"\bdon'?t worry about (it|that)\b"),
     Move.ELICIT_ICE: _any(r"\bwhat (worries|concerns|bothers|frightens|scares) you\b",
                           r"\b(what|anything) (are|were) you (most )?(worried|concerned|anxious|nervous) about\b",
                           r"\bwhat (were|are) you hoping\b", r"\bwhat (do|would) you (think|expect|hope|want)\b",
@@ -222,6 +224,8 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                              r"\b(any|do you have any) (other |more |further )?questions\b",
                              r"\bis there anything else\b", r"\bwhat else would you like\b",
                              r"\bwhat else (do|can) (you|i)\b", r"\banything you'?d like to ask\b"),
+    Move.DIRECTIVE: _any(r"^(so,? |and,? |okay,? |now,? )?(you (must|have to|need to|should|can't|cannot|mustn't)|"
+                         r"don'?t|do not|stop|take|get|make sure|just (do|take|stop|get))\b"),
     Move.SLANG: _any(r"\b(gonna|wanna|gotta|yeah,? yeah|mate|dude|whatever|no big deal|freak out|sort of thing|"
                      r"kinda|stuff like that|ain't|bloody|crap)\b"),
 }

@@ -17,6 +17,7 @@ from oet_desktop.core.assessment.discourse import (
     is_concern,
 )
 from oet_desktop.core.assessment.fluency import (
+    LONG_PAUSE_S,
     ClarityMeasures,
     FluencyMeasures,
     Pause,
@@ -79,11 +80,12 @@ class Evidence:
         """Questions of one kind."""
         return sum(q.kind is kind for q in self.questions)
 
-    def pause_quotes(self) -> list[Pause]:
-        """The longest mid-clause pauses, longest first."""
+    def hesitation_pauses(self) -> list[Pause]:
+        """Pauses inside a clause or over a second, longest first."""
         if self.fluency is None:
             return []
-        return sorted((p for p in self.fluency.pauses if p.mid_clause), key=lambda p: -p.seconds)
+        return sorted((p for p in self.fluency.pauses if p.mid_clause or p.seconds > LONG_PAUSE_S),
+                      key=lambda p: -p.seconds)
 
 
 def gather_evidence(conversation: Conversation, embedder: Embedder, jargon: JargonDetector) -> Evidence:

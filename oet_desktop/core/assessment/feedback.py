@@ -61,6 +61,7 @@ def measures_of(ev: Evidence) -> dict[str, float | None]:
         "mean_pause_s": r(fl.mean_pause_s if fl else None),
         "mid_clause_pauses": float(fl.mid_clause_pauses) if fl else None,
         "mid_clause_pauses_per_min": r(fl.mid_clause_per_min if fl else None),
+        "hesitation_pauses_per_min": r(fl.hesitations_per_min if fl else None),
         "end_clause_pauses": float(len(fl.pauses) - fl.mid_clause_pauses) if fl else None,
         "mean_length_of_run": r(fl.mean_length_of_run if fl else None, 1),
         "fillers_per_100_words": r(fl.fillers_per_100_words if fl else None),

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
-import pyphen
 import webrtcvad
 
 from oet_desktop.core.assessment.conversation import Utterance
@@ -20,6 +20,8 @@ PAUSE_MIN_S = 0.25
 """A silent pause is at least 250 ms of silence inside a turn (the traditional threshold)."""
 FILLED_MIN_S = 0.2
 """Voiced sound of at least 200 ms that no recognised word covers counts as a filled pause ("um", "er")."""
+LONG_PAUSE_S = 1.0
+"""A silence longer than this inside a turn is a hesitation wherever it falls."""
 LOW_CONFIDENCE = 0.5
 """Words the recogniser gave a probability below this are low-confidence (listener-strain evidence)."""
 FRAME_S = 0.01
@@ -37,17 +39,33 @@ CLAUSE_STARTERS = frozenset({
 })
 
 
+VOWELS = frozenset("aæɑɒɐeɛəɚɜɝiɪoɔuʊʌᵻɵɘy")
+DIPHTHONGS = frozenset({"eɪ", "aɪ", "ɔɪ", "oʊ", "aʊ", "ɪə", "eə", "ʊə", "əʊ"})
+
+
 @lru_cache(maxsize=1)
-def _hyphenator() -> pyphen.Pyphen:
-    return pyphen.Pyphen(lang="en_US", left=1, right=1)
+def _phonemizer() -> Any:
+    from piper.phonemize_espeak import EspeakPhonemizer  # espeak-ng, bundled with the Piper voice engine
+
+    return EspeakPhonemizer()
 
 
+@lru_cache(maxsize=20_000)
 def syllables(word: str) -> int:
-    """Syllables in a word, from pyphen's English hyphenation patterns (at least 1 for any word)."""
-    letters = re.sub(r"[^a-z]", "", word.lower())
-    if not letters:
+    """Syllables in a word: the vowel nuclei in espeak-ng's pronunciation (a diphthong is one nucleus)."""
+    letters = re.sub(r"[^a-z']", "", word.lower())
+    if not letters.strip("'"):
         return 1 if any(c.isdigit() for c in word) else 0
-    return max(1, len(_hyphenator().positions(letters)) + 1)
+    phones = [p for sentence in _phonemizer().phonemize("en-us", letters) for p in sentence
+              if p not in "ˈˌː "]
+    count, index = 0, 0
+    while index < len(phones):
+        if phones[index] in VOWELS:
+            count += 1
+            index += 2 if "".join(phones[index : index + 2]) in DIPHTHONGS else 1
+        else:
+            index += 1
+    return max(1, count)
 
 
 @dataclass(frozen=True)
@@ -104,6 +122,16 @@ class FluencyMeasures:
     def mid_clause_per_min(self) -> float:
         """Mid-clause pauses per minute of speaking time."""
         return 60 * self.mid_clause_pauses / self.speaking_s if self.speaking_s else 0.0
+
+    @property
+    def hesitations(self) -> int:
+        """Pauses that signal word-searching: inside a clause, or longer than a second anywhere."""
+        return sum(p.mid_clause or p.seconds > LONG_PAUSE_S for p in self.pauses)
+
+    @property
+    def hesitations_per_min(self) -> float:
+        """Hesitation pauses per minute of speaking time."""
+        return 60 * self.hesitations / self.speaking_s if self.speaking_s else 0.0
 
     @property
     def mean_pause_s(self) -> float | None:
@@ -187,7 +215,28 @@ def _is_mid_clause(words: tuple[Word, ...], before: int | None) -> bool:
     if next_bare == prev_bare:
         return True
     punctuated = previous.text.strip().endswith((",", ".", "?", "!", ";", ":"))
-    return not (punctuated or next_bare in CLAUSE_STARTERS)
+    if not punctuated:
+        return next_bare not in CLAUSE_STARTERS
+    return _fragment_before(words, before) or _fragment_after(words, before + 1)
+
+
+def _fragment_before(words: tuple[Word, ...], last: int) -> bool:
+    """The words since the previous punctuation start with a clause starter and are too few to be a clause
+    ("…better, but the tendon. [pause] Gets weaker")."""
+    start = last
+    while start > 0 and not words[start - 1].text.strip().endswith((",", ".", "?", "!", ";", ":")):
+        start -= 1
+    piece = [_bare(w) for w in words[start : last + 1]]
+    return len(piece) <= 3 and piece[0] in CLAUSE_STARTERS | FUNCTION_WORDS and len(piece) >= 2
+
+
+def _fragment_after(words: tuple[Word, ...], first: int) -> bool:
+    """The recogniser's "sentence" after the pause is one or two words ("…no hills and no. [pause] Sprints.")."""
+    end = first
+    while end < len(words) and not words[end].text.strip().endswith((".", "?", "!")):
+        end += 1
+    return end - first + 1 <= 2 and _bare(words[first]) not in ("yes", "no", "okay", "ok", "right", "good",
+                                                                  "thanks", "bye", "goodbye", "great", "sure")
 
 
 def measure_fluency(utterances: list[Utterance], audio: Samples) -> FluencyMeasures:

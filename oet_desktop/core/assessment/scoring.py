@@ -113,19 +113,20 @@ def fluency(ev: Evidence) -> CriterionResult:
     else:
         f1 = band(rate, ((120, 6), (105, 5), (90, 4), (75, 3), (60, 2)), 1)
         rate_note = f"{rate:.0f} words a minute ({artic:.1f} syllables a second while speaking)"
-    f2 = band(fl.mid_clause_per_min, ((1.0, 6), (2.5, 5), (4.0, 4), (6.0, 3), (9.0, 2), (13.0, 1)), 0, False)
+    f2 = band(fl.hesitations_per_min, ((1.0, 6), (2.5, 5), (4.0, 4), (6.0, 3), (9.0, 2), (13.0, 1)), 0, False)
     f3 = band(fl.mean_length_of_run, ((12, 6), (9, 5), (7, 4), (5, 3), (3.5, 2)), 1)
     if (fl.mean_pause_s or 0) > 1.0:
         f3 = max(0, f3 - 1)
     disfluencies = 100 * (fl.filled_pauses + len(ev.language.repetitions) + len(ev.language.self_corrections)) / max(
         fl.words, 1)
     f4 = band(disfluencies, ((3, 6), (6, 5), (9, 4), (13, 3), (18, 2)), 1, False)
-    longest = ev.pause_quotes()[:3]
+    longest = ev.hesitation_pauses()[:3]
     pause_quotes = tuple(Quote(f"\u2026{p.before} [{p.seconds:.1f} s pause]", p.start) for p in longest)
     indicators = [
         _Indicator("F1", f1, rate_note + "."),
-        _Indicator("F2", f2, f"{fl.mid_clause_pauses} pauses inside a clause ({fl.mid_clause_per_min:.1f} a minute) "
-                   f"of {len(fl.pauses)} silent pauses of 250 ms or more.", pause_quotes),
+        _Indicator("F2", f2, f"{fl.hesitations} hesitation pauses ({fl.hesitations_per_min:.1f} a minute): "
+                   f"{fl.mid_clause_pauses} inside a clause, the rest over a second; {len(fl.pauses)} silent "
+                   "pauses of 250 ms or more in all.", pause_quotes),
         _Indicator("F3", f3, f"Runs of {fl.mean_length_of_run:.1f} syllables between pauses on average"
                    + (f"; pauses lasted {fl.mean_pause_s:.1f} s on average." if fl.mean_pause_s else ".")),
         _Indicator("F4", f4, f"{disfluencies:.1f} fillers, repetitions and restarts per 100 words "
@@ -151,10 +152,12 @@ def appropriateness(ev: Evidence) -> CriterionResult:
                + (f" ({', '.join(sorted({j.use.term for j in unexplained})[:5])})" if unexplained else "")
                + f"; {len(explained)} explained.")
     l1_quotes = tuple(Quote(j.utterance.text, j.utterance.start, j.utterance.turn) for j in unexplained[:2])
-    judgements, slang = ev.moves[Move.JUDGEMENT], ev.moves[Move.SLANG]
-    l2 = band(len(judgements) + len(slang), ((0, 6), (1, 4), (2, 3)), 2, False)
-    l2_note = ("Courteous, patient-friendly wording throughout." if l2 == 6 else
-               f"{len(judgements)} blunt or judgemental phrase(s) and {len(slang)} overly casual expression(s).")
+    judgements, slang, directives = ev.moves[Move.JUDGEMENT], ev.moves[Move.SLANG], ev.moves[Move.DIRECTIVE]
+    directive_share = len(directives) / max(1, ev.language.sentences)
+    l2 = max(1, 6 - len(judgements) - len(slang) - band(directive_share, ((0.18, 2), (0.1, 1)), 0))
+    l2_note = (f"{len(judgements)} blunt or judgemental phrase(s), {len(slang)} overly casual expression(s); "
+               f"{directive_share:.0%} of sentences were bare instructions (\u201cyou must\u2026\u201d, "
+               "\u201cdon't\u2026\u201d) rather than advice.")
     l3: float | None
     if ev.cues:
         ratio = sum(c.picked_up for c in ev.cues) / len(ev.cues)
@@ -163,7 +166,7 @@ def appropriateness(ev: Evidence) -> CriterionResult:
     else:
         l3, l3_note = None, "The patient voiced no feelings to respond to."
     indicators = [_Indicator("L1", l1, l1_note, l1_quotes),
-                  _Indicator("L2", l2, l2_note, _quotes(judgements + slang)),
+                  _Indicator("L2", l2, l2_note, _quotes(judgements + slang + directives)),
                   _Indicator("L3", l3, l3_note)]
     weights = [(0.5, l1), (0.2, l2), (0.3, l3)]
     used = [(w, v) for w, v in weights if v is not None]

@@ -1,0 +1,213 @@
+"""Fast tests of the assessment's rules: question types, communication moves, MTLD, syllables, the estimate,
+the narrative check and progress."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from lexicalrichness import LexicalRichness
+
+from oet_desktop.core.assessment.conversation import Utterance
+from oet_desktop.core.assessment.criteria import ALL_CRITERIA, Criterion
+from oet_desktop.core.assessment.discourse import (
+    Move,
+    QuestionType,
+    find_moves,
+    find_questions,
+    is_concern,
+    question_type,
+)
+from oet_desktop.core.assessment.estimate import estimate, grade
+from oet_desktop.core.assessment.fluency import syllables
+from oet_desktop.core.assessment.language import measure_language, mtld, repetitions, tokens
+from oet_desktop.core.assessment.narrative import check_narrative, template_narrative
+from oet_desktop.core.assessment.progress import build_progress
+from oet_desktop.core.assessment.report import CriterionResult, FeedbackReport
+from oet_desktop.core.content.library import ScenarioLibrary, bundled_scenarios_dir
+from tests.report_samples import sample_feedback_report
+
+
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("Can you tell me how you've been managing at home?", QuestionType.OPEN),
+    ("What worries you most about the tablets?", QuestionType.OPEN),
+    ("First, what do you understand about your results so far?", QuestionType.OPEN),
+    ("Do you smoke?", QuestionType.CLOSED),
+    ("Is that right?", QuestionType.CLOSED),
+    ("Is that all right?", QuestionType.CLOSED),
+    ("Do you smoke and do you drink alcohol?", QuestionType.COMPOUND),
+    ("How often do you eat out, and how much do you drink?", QuestionType.COMPOUND),
+    ("Before I go on, could you tell me about any heart problems in your family?", QuestionType.OPEN),
+    ("You don't smoke, do you?", QuestionType.LEADING),
+    ("I assume you've been taking them every day?", QuestionType.LEADING),
+    ("You're taking it with food, right?", QuestionType.LEADING),
+    ("The tablet thins the blood.", None),
+    ("What this means is that the bag drains better.", None),
+])
+def test_question_types(sentence: str, kind: QuestionType | None) -> None:
+    assert question_type(sentence) is kind
+
+
+def _said(*texts: str) -> list[Utterance]:
+    return [Utterance("candidate", t, i * 10.0, i * 10.0 + 5, i) for i, t in enumerate(texts)]
+
+
+def test_three_questions_in_one_turn_count_as_one_compound_question() -> None:
+    asked = find_questions(_said("Do you drink? How much? Do you smoke?", "What happened next?"))
+    assert [q.kind for q in asked] == [QuestionType.COMPOUND, QuestionType.OPEN]
+
+
+@pytest.mark.parametrize(("text", "move"), [
+    ("Good morning, Mr Clarke. My name's Sam, and I'm one of the nurses here.", Move.INTRODUCTION),
+    ("I'm Dr. Patel, one of the GPs.", Move.INTRODUCTION),
+    ("I'd like to talk with you about looking after the catheter.", Move.PURPOSE),
+    ("That must be really hard for you.", Move.EMPATHY),
+    ("It sounds as if you're worried about the smell.", Move.RELATE_BACK),
+    ("Now I'd like to talk about what to watch out for.", Move.SIGNPOST),
+    ("So, if I've understood correctly, you're worried about the bag showing.", Move.SUMMARY),
+    ("When you say a bit, how much do you mean?", Move.CLARIFY),
+    ("What has the hospital told you so far?", Move.PRIOR_KNOWLEDGE),
+    ("Does that make sense so far?", Move.CHUNK_CHECK),
+    ("Could you tell me in your own words how you'll empty the bag?", Move.TEACH_BACK),
+    ("Do you understand?", Move.DO_YOU_UNDERSTAND),
+    ("Is there anything else you'd like to know?", Move.ANYTHING_ELSE),
+    ("That's not relevant.", Move.JUDGEMENT),
+    ("You must take it every day.", Move.DIRECTIVE),
+])
+def test_moves(text: str, move: Move) -> None:
+    assert find_moves(_said(text))[move], f"{move} not found in {text!r}"
+
+
+def test_abbreviations_do_not_split_sentences() -> None:
+    found = find_moves(_said("Hello, Mrs. Harper. I'm Dr. Patel, one of the GPs."))
+    assert [f.sentence for f in found[Move.INTRODUCTION]] == ["I'm Dr. Patel, one of the GPs."]
+
+
+@pytest.mark.parametrize(("text", "concern"), [
+    ("I'm frightened people will smell it.", True), ("I really don't want aching legs like Pat.", True),
+    ("Honestly, I'd rather not.", True), ("I have a cup of tea at breakfast.", False),
+])
+def test_patient_cues(text: str, concern: bool) -> None:
+    assert is_concern(text) is concern
+
+
+def test_mtld_matches_the_reference_implementation() -> None:
+    text = ("I think you should take the tablets every morning with food, and if you feel dizzy please call us. "
+            "The tablets help your heart pump and they lower your blood pressure over time, so it is worth "
+            "taking them even on days when you feel well. We will check your blood pressure again next week "
+            "and see how you are getting on with them.")
+    words = tokens(text)
+    reference = LexicalRichness(" ".join(words), preprocessor=None, tokenizer=str.split).mtld(threshold=0.72)
+    assert mtld(words) == pytest.approx(reference, rel=1e-9)
+    assert mtld(["the"] * 5) is None
+
+
+def test_repeated_short_vocabulary_has_low_diversity() -> None:
+    varied = measure_language(["Keeping the bag below your bladder helps it drain, and washing daily prevents "
+                               "infection, which is the commonest problem we see with catheters at night."], [])
+    repeated = measure_language(["You take the tablet. You take the tablet and you take the tablet every day. "
+                                 "You take it, you take it, the tablet is good, good, good."], [])
+    assert varied.mtld is not None
+    assert repeated.mtld is not None
+    assert varied.mtld > 2 * repeated.mtld
+
+
+def test_repetitions_are_found_but_emphasis_is_not() -> None:
+    assert repetitions("I, I think the the bag is fine") == ["i, i", "the the"]
+    assert repetitions("It is very very important") == []
+
+
+def test_syllables() -> None:
+    words = ("tablet", "medication", "the", "anticoagulant", "going", "every", "cholesterol", "tendinopathy")
+    assert [syllables(w) for w in words] == [2, 4, 1, 6, 2, 2, 4, 5]
+
+
+def _results(*scores: int | None, confidence: str = "high") -> list[CriterionResult]:
+    return [CriterionResult(c, s, c.maximum, confidence if s is not None else "none", "", ())
+            for c, s in zip(ALL_CRITERIA, scores, strict=True)]
+
+
+def test_estimate_anchors_b_at_the_rule_of_thumb() -> None:
+    at_b = estimate(_results(5, 5, 5, 5, 2, 2, 2, 2, 2))
+    assert at_b is not None
+    assert at_b.score == 350
+    assert at_b.grade == "B"
+    assert at_b.reaches_b is None
+    top = estimate(_results(6, 6, 6, 6, 3, 3, 3, 3, 3))
+    assert top is not None
+    assert top.score == 500
+    assert top.reaches_b is True
+    low = estimate(_results(2, 2, 2, 2, 1, 0, 1, 0, 0, confidence="low"))
+    assert low is not None
+    assert low.reaches_b is False
+    assert low.high - low.low == 140
+    assert "estimate" in low.disclaimer.lower()
+    assert estimate(_results(None, 5, 5, 5, 2, 2, 2, 2, 2)) is None
+
+
+@pytest.mark.parametrize(("score", "letter"), [(500, "A"), (450, "A"), (440, "B"), (350, "B"), (340, "C+"),
+                                                (300, "C+"), (290, "C"), (100, "D"), (90, "E")])
+def test_grades(score: int, letter: str) -> None:
+    assert grade(score) == letter
+
+
+def test_template_narrative_targets_the_weakest_criterion() -> None:
+    report = sample_feedback_report()
+    summary, steps = template_narrative(report.criteria, report.measures)
+    weakest = min((c for c in report.criteria if c.score is not None), key=lambda c: (c.score or 0) / c.maximum)
+    assert weakest.label in summary
+    assert len(steps) == 3
+
+
+def test_narrative_check_rejects_invented_quotes() -> None:
+    report = sample_feedback_report()
+    real = report.transcript[0].text.split(".")[0]
+    good = (f"SUMMARY: You opened warmly with \"{real}\" and kept a calm tone throughout the role-play.\n"
+            "STEP 1: Ask one question at a time.\nSTEP 2: Summarise what the patient said.\n"
+            "STEP 3: Check understanding with teach-back.")
+    assert check_narrative(good, report).ok
+    invented = good.replace(real, "I will cure you by Tuesday")
+    result = check_narrative(invented, report)
+    assert not result.ok
+    assert "never said" in result.problem
+    assert not check_narrative("SUMMARY: Fine.\nSTEP 1: Practise more often please.", report).ok
+
+
+def _report_at(day: int, scores: dict[Criterion, int | None], scenario: str) -> FeedbackReport:
+    base = sample_feedback_report()
+    criteria = [dataclasses.replace(c, score=scores[c.criterion]) for c in base.criteria]
+    return dataclasses.replace(base, session_id=f"s{day}", taken_at=f"2026-11-{day:02d}T10:00:00+00:00",
+                               scenario_id=scenario, criteria=criteria, profession="Nursing",
+                               estimate=estimate(criteria))
+
+
+def test_progress_trends_weakest_readiness_and_next_scenario() -> None:
+    scenarios = list(ScenarioLibrary.load([bundled_scenarios_dir()]).scenarios.values())
+    early = dict.fromkeys(ALL_CRITERIA, 4) | {c: 1 for c in ALL_CRITERIA if not c.linguistic}
+    later = dict.fromkeys(ALL_CRITERIA, 5) | {c: 2 for c in ALL_CRITERIA if not c.linguistic}
+    later[Criterion.RELATIONSHIP] = 1
+    reports = [_report_at(1, early, "nursing-catheter-care-home"), _report_at(3, later, "nursing-falls-ed-daughter"),
+               _report_at(2, later, "nursing-child-asthma-inhalers")]
+    progress = build_progress(reports, scenarios)
+    assert [s.session_id for s in progress.sessions] == ["s1", "s2", "s3"]
+    fluency = next(t for t in progress.trends if t.criterion is Criterion.FLUENCY)
+    assert fluency.direction == "improving"
+    assert progress.weakest[0] is Criterion.RELATIONSHIP
+    assert not progress.readiness.ready
+    assert Criterion.RELATIONSHIP in progress.readiness.criteria_below_b
+    recommendation = progress.recommendation
+    assert recommendation is not None
+    assert recommendation.scenario_id.startswith("nursing-")
+    assert recommendation.scenario_id not in {r.scenario_id for r in reports}
+    assert "Relationship" in recommendation.reason
+    ready = build_progress([_report_at(d, dict.fromkeys(ALL_CRITERIA, 6) | {c: 3 for c in ALL_CRITERIA
+                                                                          if not c.linguistic}, "x")
+                            for d in (1, 2, 3)], scenarios)
+    assert ready.readiness.ready
+
+
+def test_progress_with_no_sessions_says_so() -> None:
+    progress = build_progress([], [])
+    assert not progress.sessions
+    assert not progress.readiness.ready
+    assert progress.notes
