@@ -236,6 +236,9 @@ def _practice(context: AppContext, args: argparse.Namespace) -> int:
         latencies = sorted(t.latency.response * 1000 for t in answered)
         print(f"\n{len(answered)} turns; response latency median {latencies[len(latencies) // 2]:.0f} ms")
     print(f"Session bundle: {path.parent}")
+    from oet_desktop.feedback_commands import score_new_session
+
+    score_new_session(context, path.parent)
     return 0
 
 

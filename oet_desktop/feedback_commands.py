@@ -48,6 +48,21 @@ def _narrate(context: AppContext, report: FeedbackReport, mode: str, stream: boo
     apply_narrative(report, check)
 
 
+def score_new_session(context: AppContext, folder: Path) -> FeedbackReport:
+    """Score a just-finished role-play, save the feedback beside it and print the nine scores."""
+    report = _score(context, folder)
+    save_feedback(folder, report)
+    print("\nFeedback:")
+    for result in report.criteria:
+        score = f"{result.score}/{result.maximum}" if result.score is not None else "not assessed"
+        print(f"  {result.label:<62} {score}")
+    if report.estimate:
+        print(f"  Estimate {report.estimate.score} ({report.estimate.low}\u2013{report.estimate.high}), grade "
+              f"{report.estimate.grade}: an estimate, not an OET result.")
+    print(f"Full report: oet-desktop report {folder} [--pdf report.pdf]")
+    return report
+
+
 def report_command(context: AppContext, args: argparse.Namespace) -> int:
     """`oet-desktop report SESSION|--progress [--pdf FILE]`."""
     root = args.sessions or context.paths.data_dir / "sessions"

@@ -117,6 +117,7 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                        r" chat|check|see how|look at|speak)\b",
                        r"\b(today|this morning|this afternoon),? (we|i)('ll| will| can| are going to|'m going to)\b",
                        r"\bthe reason (i|we)\b", r"\bso (that )?we can (talk|discuss|go through)\b",
+                       r"\bwe('ll| will| are going to| can) (talk|discuss|look at|go through|chat)\b",
                        r"\bto (talk|chat) (with you )?about\b"),
     Move.EMPATHY: _any(r"\b(you|that) (seem|seems|sound|sounds|look|looks) (really |very |quite |a bit |a little )?"
                        r"(worried|anxious|upset|scared|frightened|concerned|frustrated|fed up|overwhelmed|stressed|"
@@ -134,7 +135,13 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                        r"\bhow (are|do) you feeling\b",
                        r"\b(that's|that is|it's|it is) (very |so |completely |totally |entirely )?"
                        r"(understandable|natural)\b",
-                       r"\bno wonder\b", r"\bi'?m sorry\b", r"\bhow (are|have) you (been )?(feeling|coping)\b"),
+                       r"\bno wonder\b", r"\bi'?m sorry\b", r"\b(it's|it is|this is) not your fault\b",
+                       r"^(oh,? )?(please )?don'?t be sorry\b",
+                       r"\b(that's|that is|it's) (a )?(really |very |completely |perfectly )?"
+                       r"(common|natural|normal|understandable|reasonable) "
+                       r"(worry|concern|feeling|reaction|question|thing to feel)\b",
+                       r"\byou('re| are) not (alone|the only one)\b",
+                       r"\bhow (are|have) you (been )?(feeling|coping)\b"),
     Move.ACKNOWLEDGEMENT: _any(r"^(i see|i hear you|right, i see|okay, i see|mm|of course|absolutely|sure)\b",
                                r"^(that's|that is|it's) (really |very |so )?(good|great|useful|helpful|important|"
                                r"interesting|exactly right|right|fine)( to (hear|know))?\b",
@@ -223,7 +230,8 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
     Move.ANYTHING_ELSE: _any(r"\banything else (you'?d|you would|you want|you'd like|i can)\b",
                              r"\b(any|do you have any) (other |more |further )?questions\b",
                              r"\bis there anything else\b", r"\bwhat else would you like\b",
-                             r"\bwhat else (do|can) (you|i)\b", r"\banything you'?d like to ask\b"),
+                             r"\bwhat else (do|can) (you|i)\b",
+                             r"\banything (you'?d like|you would like|you want|else you want) to ask\b"),
     Move.DIRECTIVE: _any(r"^(so,? |and,? |okay,? |now,? )?(you (must|have to|need to|should|can't|cannot|mustn't)|"
                          r"don'?t|do not|stop|take|get|make sure|just (do|take|stop|get))\b"),
     Move.SLANG: _any(r"\b(gonna|wanna|gotta|yeah,? yeah|mate|dude|whatever|no big deal|freak out|sort of thing|"
@@ -240,6 +248,10 @@ CONCERN = _any(r"\b(worried|worry|worries|worrying|scared|afraid|frightened|anxi
                r"\bmore than i (thought|expected)\b", r"^(goodness|gosh|oh no|oh dear)\b",
                r"\bit'?s (been )?(hard|difficult|tough)\b",
                r"\bi (can't|cannot) (sleep|stop thinking|manage)\b", r"\bwhat'?s the point\b", r"\bmy fault\b",
+               r"\bi keep (thinking|worrying|wondering)\b", r"\bi('ve| have) (hurt|harmed|damaged)\b",
+               r"\bi don'?t (think i could|see why|see the point|understand why)\b", r"\bi can'?t be doing\b",
+               r"\ba lot to take in\b", r"\bi('m| am) not sure\b", r"\bi didn'?t realise\b",
+               r"\bcrying\b",
                r"\bi (really )?(can't|cannot) (face|bear|stand|afford)\b", r"\b(terrible|awful|horrible)\b")
 
 

@@ -28,7 +28,7 @@ from oet_desktop.core.assessment.language import LanguageMeasures, measure_langu
 from oet_desktop.core.embeddings.embedder import Embedder
 from oet_desktop.core.practice.jargon import JargonDetector, JargonUse
 
-PICKED_UP_BY = (Move.EMPATHY, Move.ACKNOWLEDGEMENT, Move.ELICIT_ICE, Move.RELATE_BACK)
+PICKED_UP_BY = (Move.EMPATHY, Move.ACKNOWLEDGEMENT, Move.ELICIT_ICE, Move.RELATE_BACK, Move.SUMMARY)
 
 
 @dataclass(frozen=True)

@@ -168,10 +168,10 @@ def appropriateness(ev: Evidence) -> CriterionResult:
     indicators = [_Indicator("L1", l1, l1_note, l1_quotes),
                   _Indicator("L2", l2, l2_note, _quotes(judgements + slang + directives)),
                   _Indicator("L3", l3, l3_note)]
-    weights = [(0.5, l1), (0.2, l2), (0.3, l3)]
+    weights = [(0.4, l1), (0.2, l2), (0.4, l3)]
     used = [(w, v) for w, v in weights if v is not None]
     score = round(sum(w * v for w, v in used) / sum(w for w, _ in used))
-    score = min(score, l1 + 1, l2 + 2)
+    score = min(score, l1 + 1, l2 + 2, 6 if l3 is None else round(l3) + 1)
     summary = ("You explained things in everyday words and kept a caring tone." if score >= 5 else
                "Mostly suitable language, but some terms or phrasing would not suit a patient." if score >= 3
                else "Much of your wording was too technical or not suited to the patient.")
@@ -216,7 +216,7 @@ def _clinical(criterion: Criterion, ev: Evidence, indicators: list[_Indicator], 
               weak: str) -> CriterionResult:
     values = [i.value for i in indicators if i.value is not None]
     share = sum(values) / len(values) if values else 0.0
-    score = band(share, ((0.8, 3), (0.55, 2), (0.25, 1)), 0)
+    score = band(share, ((0.8, 3), (0.5, 2), (0.15, 1)), 0)
     summary = strong if score == 3 else middle if score >= 1 else weak
     turns = len(ev.conversation.candidate)
     return _result(criterion, score, _confidence(turns, 8, 5), summary, indicators, False)
