@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oet_desktop.core.assessment.conversation import Conversation, Utterance
+from oet_desktop.core.assessment.conversation import CANDIDATE, Conversation, Utterance
 from oet_desktop.core.assessment.criteria import Criterion
+from oet_desktop.core.assessment.discourse import sentences
 from oet_desktop.core.assessment.feedback import Assessor
 from oet_desktop.core.assessment.narrative import LlmNarrator, apply_narrative
 from oet_desktop.core.assessment.report import FeedbackReport
@@ -70,15 +71,18 @@ def test_an_empty_transcript_scores_nothing(assessor: Assessor) -> None:
 
 
 def test_a_ten_second_role_play_is_not_scored(assessor: Assessor, strong_conversation: Conversation) -> None:
-    first = strong_conversation.utterances[:2]
-    assert first[1].end < 12
-    short = Conversation("ten-seconds", strong_conversation.scenario, first,
-                         strong_conversation.candidate_audio[: int(16_000 * first[1].end)] if
-                         strong_conversation.candidate_audio is not None else None, None)
+    """The candidate's opening turn only, then the role-play ends (about ten seconds)."""
+    opening = strong_conversation.utterances[0]
+    assert opening.speaker == CANDIDATE
+    assert opening.end <= 12
+    audio = strong_conversation.candidate_audio
+    assert audio is not None
+    short = Conversation("ten-seconds", strong_conversation.scenario, [opening], audio[: int(16_000 * opening.end)],
+                         None)
     report = assessor.assess(short)
     assert all(c.score is None for c in report.criteria), [(c.criterion, c.score) for c in report.criteria]
     assert report.estimate is None
-    assert any("words" in (c.not_assessed or "") for c in report.criteria)
+    assert all("words" in (c.not_assessed or "") for c in report.criteria)
 
 
 def test_not_assessed_reports_print_honestly(assessor: Assessor, strong_conversation: Conversation,
@@ -141,8 +145,8 @@ def _narrate(report: FeedbackReport, text: str) -> bool:
 def test_a_model_narrative_quoting_real_words_is_used_and_an_invented_quote_is_not(
         assessor: Assessor, strong_conversation: Conversation) -> None:
     report = assessor.assess(strong_conversation)
-    said = next(u.text for u in strong_conversation.candidate if len(u.text.split()) > 6).split(".")[0]
-    steps = ("\nSTEP 1: Keep signposting each topic.\nSTEP 2: Keep using teach-back.\n"
+    said = next(s for u in strong_conversation.candidate for s in sentences(u.text) if len(s.split()) > 6)
+    steps = ("\nSTEP 1: Keep signposting each topic.\nSTEP 2: Keep using teach-back at the end.\n"
              "STEP 3: Keep pausing between chunks.")
     invented = f"SUMMARY: A caring role-play; you said \"I promise the catheter will be out tomorrow\" early on.{steps}"
     assert not _narrate(report, invented)
