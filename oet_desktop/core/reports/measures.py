@@ -11,17 +11,39 @@ def _percent(value: float) -> str:
     return f"{value * 100:.0f}%" if value <= 1 else f"{value:.0f}%"
 
 
+def _count(value: float) -> str:
+    return f"{value:.0f}"
+
+
 KNOWN: dict[str, tuple[str, _Format]] = {
+    "speaking_time_s": ("Your speaking time", lambda v: f"{int(v // 60)} min {int(v % 60):02d} s"),
+    "candidate_words": ("Words you said", _count),
     "speech_rate_wpm": ("Speech rate", lambda v: f"{v:.0f} words per minute"),
     "articulation_rate_sps": ("Articulation rate (pauses left out)", lambda v: f"{v:.1f} syllables per second"),
-    "pauses_per_min": ("Pauses", lambda v: f"{v:.1f} per minute"),
+    "pauses_per_min": ("Silent pauses (250 ms or more)", lambda v: f"{v:.1f} per minute"),
     "mean_pause_s": ("Average pause length", lambda v: f"{v:.2f} s"),
-    "mid_clause_pauses": ("Pauses in the middle of a clause", lambda v: f"{v:.0f}"),
-    "mean_length_of_run": ("Mean length of run", lambda v: f"{v:.1f} words between pauses"),
-    "fillers_per_100_words": ("Fillers (um, er) and restarts", lambda v: f"{v:.1f} per 100 words"),
+    "mid_clause_pauses": ("Pauses in the middle of a clause", _count),
+    "end_clause_pauses": ("Pauses at the end of a clause", _count),
+    "hesitation_pauses_per_min": ("Hesitation pauses (mid-clause or over 1 s)", lambda v: f"{v:.1f} per minute"),
+    "mean_length_of_run": ("Mean length of run", lambda v: f"{v:.1f} syllables between pauses"),
+    "fillers_per_100_words": ("Fillers (um, er)", lambda v: f"{v:.1f} per 100 words"),
+    "repairs_per_100_words": ("Repetitions and self-corrections", lambda v: f"{v:.1f} per 100 words"),
     "mtld": ("Vocabulary range (MTLD)", lambda v: f"{v:.1f}"),
+    "complex_sentence_share": ("Sentences with a subordinate clause", _percent),
+    "mean_sentence_words": ("Average sentence length", lambda v: f"{v:.1f} words"),
+    "grammar_slips_per_100_words": ("Likely grammar slips", lambda v: f"{v:.1f} per 100 words"),
+    "flesch_reading_ease": ("Plainness of wording (Flesch reading ease)", lambda v: f"{v:.0f}"),
     "low_confidence_share": ("Words the recogniser was unsure of", _percent),
+    "mean_word_confidence": ("Average recogniser confidence", _percent),
     "candidate_talk_share": ("Candidate's share of the talking", _percent),
+    "open_questions": ("Open questions", _count),
+    "closed_questions": ("Closed questions", _count),
+    "compound_questions": ("Compound questions", _count),
+    "leading_questions": ("Leading questions", _count),
+    "cues_voiced": ("Worries or feelings the patient voiced", _count),
+    "cues_picked_up": ("... acknowledged straight away", _count),
+    "unexplained_terms": ("Technical terms left unexplained", _count),
+    "task_coverage": ("Card tasks covered", _percent),
 }
 
 MISSING = "—"
