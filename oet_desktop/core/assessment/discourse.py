@@ -113,7 +113,8 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                             r"podiatrist|radiographer|pathologist|vet|veterinarian|surgeon|gp|specialist)\b",
                             r"\b(i'?m|i am) (dr\.? |doctor |nurse |sister )?[a-z]+,? (one of the|the|your|a|an)\b"),
     Move.PURPOSE: _any(r"\bi'?ve come (to|about)\b", r"\bi'?m here (to|about)\b",
-                       r"\b(i'd|i would|we'd|i want|i wanted) (like )?to (talk|discuss|go through|explain|chat|have a"
+                       r"\b(i'd|i would|we'd|i want|i wanted|i just want|i just wanted) (like )?to "
+                       r"(talk|discuss|go through|explain|chat|have a"
                        r" chat|check|see how|look at|speak)\b",
                        r"\b(today|this morning|this afternoon),? (we|i)('ll| will| can| are going to|'m going to)\b",
                        r"\bthe reason (i|we)\b", r"\bso (that )?we can (talk|discuss|go through)\b",

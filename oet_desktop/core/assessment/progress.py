@@ -36,6 +36,13 @@ class Trend:
     """Recent mean minus the mean of the earlier scores, as a share of the maximum; None with fewer than 2."""
 
     @property
+    def gap_to_b(self) -> float | None:
+        """Recent mean minus the grade-B level, as shares of the maximum (negative: below B)."""
+        if self.recent_mean is None:
+            return None
+        return self.recent_mean - self.criterion.b_level / self.criterion.maximum
+
+    @property
     def direction(self) -> str:
         """"improving", "steady", "slipping" or "not enough data"."""
         if self.change is None:
@@ -171,12 +178,15 @@ def _recommend(sessions: list[SessionSummary], weakest: list[Criterion], scenari
         return Recommendation(choice.id, choice.title, "A role-play you have not practised yet.")
     last_seen = {s.scenario_id: i for i, s in enumerate(sessions)}
     choice = max(candidates, key=lambda s: (_affinity(s, target), -last_seen.get(s.id, -1), s.id))
-    trait = _TRAIT.get(target, f"difficulty {choice.difficulty or 2} of 3")
     stance = f" ({choice.interlocutor.stance})" if choice.interlocutor.stance else ""
+    if target in _TRAIT:
+        trait = _TRAIT[target] + (stance if "patient" in _TRAIT[target] else "")
+        what = f"It has {trait}"
+    else:
+        what = f"It is a demanding role-play (difficulty {choice.difficulty or 2} of 3) with a lot to say"
     novelty = "You have not practised it yet. " if choice.id not in done else ""
-    return Recommendation(choice.id, choice.title,
-                          f"{novelty}It has {trait}{stance if target in _TRAIT and 'patient' in trait else ''}, "
-                          f"which works on {target.label}, your weakest criterion on recent form.")
+    return Recommendation(choice.id, choice.title, f"{novelty}{what}, which works on {target.label}, "
+                                                   "the criterion furthest below grade-B level on recent form.")
 
 
 def build_progress(reports: list[FeedbackReport], scenarios: list[Scenario],
@@ -186,8 +196,8 @@ def build_progress(reports: list[FeedbackReport], scenarios: list[Scenario],
     sessions = [summarise(r) for r in ordered]
     trends = [_trend(c, [s.scores.get(c) for s in sessions]) for c in ALL_CRITERIA]
     assessed = [t for t in trends if t.recent_mean is not None]
-    weakest = [t.criterion for t in sorted(assessed, key=lambda t: (t.recent_mean or 0.0, ALL_CRITERIA.index(
-        t.criterion)))][:3]
+    weakest = [t.criterion for t in sorted(assessed, key=lambda t: (
+        (t.recent_mean or 0.0) - t.criterion.b_level / t.criterion.maximum, ALL_CRITERIA.index(t.criterion)))][:3]
     notes = []
     missing = [t.criterion.label for t in trends if t.recent_mean is None]
     if sessions and missing:

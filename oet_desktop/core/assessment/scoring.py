@@ -259,7 +259,7 @@ def perspective(ev: Evidence) -> CriterionResult:
     b2: float | None = None
     if ev.cues:
         ratio = len(picked) / len(ev.cues)
-        b2 = 1.0 if ratio >= 0.67 else 0.5 if ratio >= 0.34 else 0.0
+        b2 = 1.0 if ratio >= 2 / 3 - 1e-9 else 0.5 if ratio >= 1 / 3 - 1e-9 else 0.0
     cue_quotes = tuple(Quote(c.cue.text, c.cue.start, c.cue.turn, "patient") for c in missed[:2]) or tuple(
         Quote(c.response.text, c.response.start, c.response.turn) for c in picked[:2] if c.response)
     relate = moves[Move.RELATE_BACK]
