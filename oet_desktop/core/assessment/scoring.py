@@ -212,6 +212,11 @@ def _partial(count: int, full: int = 2) -> float:
     return 1.0 if count >= full else 0.5 if count >= 1 else 0.0
 
 
+def _counted(indicator_id: str, found: Sequence[Found], full: int, what: str) -> _Indicator:
+    """An indicator shown fully at ``full`` instances of a move and partly at one; ``what`` follows the count."""
+    return _Indicator(indicator_id, _partial(len(found), full), f"{len(found)} {what}.", _quotes(found))
+
+
 def _clinical(criterion: Criterion, ev: Evidence, indicators: list[_Indicator], strong: str, middle: str,
               weak: str) -> CriterionResult:
     values = [i.value for i in indicators if i.value is not None]
@@ -237,12 +242,11 @@ def relationship(ev: Evidence) -> CriterionResult:
         _Indicator("A1", a1, "Greeting, introduction and purpose all in the opening." if not missing else
                    f"The opening lacked: {', '.join(missing)}.",
                    tuple(Quote(u.text, u.start, u.turn) for u in ev.conversation.candidate[:1])),
-        _Indicator("A2", _partial(len(attentive), 3), f"{len(attentive)} acknowledgement(s) of what the patient said.",
-                   _quotes(attentive)),
+        _counted("A2", attentive, 3, "acknowledgement(s) of what the patient said"),
         _Indicator("A3", 1.0 if not judgements else 0.5 if len(judgements) == 1 else 0.0,
                    "No blaming or dismissive wording." if not judgements else
                    f"{len(judgements)} blunt or judgemental phrase(s).", _quotes(judgements)),
-        _Indicator("A4", _partial(len(empathy), 2), f"{len(empathy)} empathic statement(s).", _quotes(empathy)),
+        _counted("A4", empathy, 2, "empathic statement(s)"),
     ]
     return _clinical(Criterion.RELATIONSHIP, ev, indicators,
                      "You built rapport: a clear opening, attentive listening and real empathy.",
@@ -264,12 +268,10 @@ def perspective(ev: Evidence) -> CriterionResult:
         Quote(c.response.text, c.response.start, c.response.turn) for c in picked[:2] if c.response)
     relate = moves[Move.RELATE_BACK]
     indicators = [
-        _Indicator("B1", _partial(len(ice), 2), f"{len(ice)} question(s) about the patient's ideas, concerns or "
-                   "expectations.", _quotes(ice)),
+        _counted("B1", ice, 2, "question(s) about the patient's ideas, concerns or expectations"),
         _Indicator("B2", b2, f"{len(picked)} of {len(ev.cues)} worries or feelings were acknowledged straight away."
                    + (" Unanswered cues are quoted." if missed else ""), cue_quotes),
-        _Indicator("B3", _partial(len(relate), 2), f"{len(relate)} explanation(s) tied to what the patient said.",
-                   _quotes(relate)),
+        _counted("B3", relate, 2, "explanation(s) tied to what the patient said"),
     ]
     return _clinical(Criterion.PERSPECTIVE, ev, indicators,
                      "You drew out the patient's view and built your explanations on it.",
@@ -288,8 +290,7 @@ def structure(ev: Evidence) -> CriterionResult:
     indicators = [
         _Indicator("C1", c1, f"{sum(t.covered for t in coverage.tasks)} of {len(coverage.tasks)} tasks covered; "
                    f"went back to an earlier topic {coverage.returns} time(s)."),
-        _Indicator("C2", _partial(len(signposts), 3), f"{len(signposts)} signpost(s) to a new topic.",
-                   _quotes(signposts)),
+        _counted("C2", signposts, 3, "signpost(s) to a new topic"),
         _Indicator("C3", 1.0 if moves[Move.SUMMARY] and moves[Move.CHUNK_CHECK] else _partial(organised, 3),
                    f"{len(moves[Move.SUMMARY])} summary(ies) and {len(moves[Move.CHUNK_CHECK])} check(s) between "
                    "chunks of information.", _quotes(moves[Move.SUMMARY] + moves[Move.CHUNK_CHECK])),
@@ -326,8 +327,7 @@ def gathering(ev: Evidence) -> CriterionResult:
                    f"{sum(q.kind is QuestionType.COMPOUND for q in bad)} compound and "
                    f"{sum(q.kind is QuestionType.LEADING for q in bad)} leading question(s).",
                    tuple(Quote(q.sentence, q.utterance.start, q.utterance.turn) for q in bad[:3])),
-        _Indicator("D4", _partial(len(moves[Move.CLARIFY]), 1), f"{len(moves[Move.CLARIFY])} request(s) to clarify.",
-                   _quotes(moves[Move.CLARIFY])),
+        _counted("D4", moves[Move.CLARIFY], 1, "request(s) to clarify"),
         _Indicator("D5", 1.0 if summary and checked else 0.5 if summary or checked else 0.0,
                    f"{len(summary)} summary(ies) of what the patient said; {len(checked)} check(s) that it was right.",
                    _quotes(summary + checked)),
@@ -344,21 +344,14 @@ def giving(ev: Evidence) -> CriterionResult:
     teach = moves[Move.TEACH_BACK]
     plain = moves[Move.DO_YOU_UNDERSTAND]
     indicators = [
-        _Indicator("E1", _partial(len(moves[Move.PRIOR_KNOWLEDGE]), 1),
-                   f"{len(moves[Move.PRIOR_KNOWLEDGE])} question(s) about what the patient already knew.",
-                   _quotes(moves[Move.PRIOR_KNOWLEDGE])),
-        _Indicator("E2", _partial(len(moves[Move.CHUNK_CHECK]), 2),
-                   f"{len(moves[Move.CHUNK_CHECK])} check(s) between chunks of information.",
-                   _quotes(moves[Move.CHUNK_CHECK])),
-        _Indicator("E3", _partial(len(moves[Move.INVITE_REACTION]), 1),
-                   f"{len(moves[Move.INVITE_REACTION])} invitation(s) to react.", _quotes(moves[Move.INVITE_REACTION])),
+        _counted("E1", moves[Move.PRIOR_KNOWLEDGE], 1, "question(s) about what the patient already knew"),
+        _counted("E2", moves[Move.CHUNK_CHECK], 2, "check(s) between chunks of information"),
+        _counted("E3", moves[Move.INVITE_REACTION], 1, "invitation(s) to react"),
         _Indicator("E4", 1.0 if teach else 0.0,
                    f"{len(teach)} teach-back request(s)." if teach else
                    f"No teach-back; {len(plain)} \u201cdo you understand?\u201d check(s) instead." if plain else
                    "Understanding was not checked.", _quotes(teach or plain)),
-        _Indicator("E5", _partial(len(moves[Move.ANYTHING_ELSE]), 1),
-                   f"{len(moves[Move.ANYTHING_ELSE])} offer(s) to answer further questions.",
-                   _quotes(moves[Move.ANYTHING_ELSE])),
+        _counted("E5", moves[Move.ANYTHING_ELSE], 1, "offer(s) to answer further questions"),
     ]
     return _clinical(Criterion.GIVING, ev, indicators,
                      "You built on what the patient knew, explained in chunks and checked understanding well.",
