@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from lexicalrichness import LexicalRichness
 
-from oet_desktop.core.assessment.conversation import Utterance
+from oet_desktop.core.assessment.conversation import Utterance, from_record
 from oet_desktop.core.assessment.criteria import ALL_CRITERIA, Criterion
 from oet_desktop.core.assessment.discourse import (
     Move,
@@ -19,13 +19,15 @@ from oet_desktop.core.assessment.discourse import (
     question_type,
 )
 from oet_desktop.core.assessment.estimate import estimate, grade
-from oet_desktop.core.assessment.fluency import syllables
+from oet_desktop.core.assessment.fluency import _is_mid_clause, syllables
 from oet_desktop.core.assessment.language import measure_language, mtld, repetitions, tokens
 from oet_desktop.core.assessment.narrative import check_narrative, template_narrative
 from oet_desktop.core.assessment.progress import build_progress
 from oet_desktop.core.assessment.report import CriterionResult, FeedbackReport
+from oet_desktop.core.assessment.scoring import half_up
 from oet_desktop.core.content.library import ScenarioLibrary, bundled_scenarios_dir
-from tests.report_samples import sample_feedback_report
+from oet_desktop.core.speech.stt import Word
+from tests.report_samples import sample_feedback_report, sample_report_not_assessed
 
 
 @pytest.mark.parametrize(("sentence", "kind"), [
@@ -211,3 +213,89 @@ def test_progress_with_no_sessions_says_so() -> None:
     assert not progress.sessions
     assert not progress.readiness.ready
     assert progress.notes
+
+
+@pytest.mark.parametrize("sentence", ["How are you?", "Good morning, how are you?", "Why is that?",
+                                      "Where is it?"])
+def test_ordinary_questions_are_not_leading(sentence: str) -> None:
+    assert question_type(sentence) in (QuestionType.OPEN, QuestionType.CLOSED)
+
+
+def test_instructions_are_not_questions() -> None:
+    turn = _said("Do not take an extra dose. Any bleeding from the gums, call us. Should you feel dizzy, sit down.")
+    assert find_questions(turn) == []
+
+
+def test_correct_grammar_is_not_a_slip() -> None:
+    fine = measure_language(["How long does it take? Does he have a cough? What worries you is normal. "
+                             "The tablet I gave you has iron in it."], [])
+    assert fine.errors == ()
+    slips = measure_language(["You must to take it. He don't like it, and they is fine."], [])
+    assert {kind for kind, _ in slips.errors} == {"modal + to", "third person without -s", "plural subject + is/was"}
+
+
+def test_repetitions_stay_within_a_sentence() -> None:
+    assert repetitions("I will see you. You can call me.") == []
+    assert repetitions("The... the bag is, is fine.") == ["the the", "is, is"]
+
+
+def test_halves_round_up() -> None:
+    assert [half_up(v) for v in (4.5, 5.5, 4.49, 0.5)] == [5, 6, 4, 1]
+
+
+def _words(*pieces: str) -> tuple[Word, ...]:
+    return tuple(Word(text, i * 0.5, i * 0.5 + 0.4, 0.9) for i, text in enumerate(pieces))
+
+
+@pytest.mark.parametrize(("pieces", "before", "mid"), [
+    (("I", "will", "give", "you", "the", "tablets."), 4, True),  # after "the"
+    (("Please", "use", "it.", "Next,", "the", "spacer."), 2, False),  # after a full sentence
+    (("Nice", "to", "meet", "you.", "How", "are"), 3, False),
+    (("so", "um,", "you", "must"), 1, True),  # after a filler
+    (("the", "bag,", "the", "bag"), 1, True),  # a repeated word follows
+    (("rest", "helps,", "but", "the", "tendon.", "Gets", "weaker."), 4, True),  # a clause cut into fragments
+    (("and", "no", "hills.", "Sprints.", "Okay."), 2, True),  # a one-word "sentence" follows
+    (("you", "keep", "it", "dry", "because", "water"), 3, False),  # a clause starter follows
+])
+def test_pause_placement(pieces: tuple[str, ...], before: int, mid: bool) -> None:
+    assert _is_mid_clause(_words(*pieces), before) is mid
+
+
+def test_after_a_barge_in_only_the_heard_reply_counts(tmp_path) -> None:
+    from oet_desktop.core.practice.record import SessionRecord, TurnRecord
+
+    scenario = ScenarioLibrary.load([bundled_scenarios_dir()]).get("nursing-catheter-care-home")
+    assert scenario is not None
+    record = SessionRecord(scenario.id, "practice", "barge_in", {})
+    record.turns.append(TurnRecord(0, "Hello, I'm Sam, one of the nurses.", 0.5, 3.0, [], "cue", None, "",
+                                   "Hello. I'm frightened people will smell it, and I hate this bag.", "scripted",
+                                   None, 3.8, 5.0, heard_seconds=1.2, heard_text="Hello. I'm…"))
+    conversation = from_record(record, scenario, "s1")
+    patient = conversation.patient[0]
+    assert patient.text == "Hello. I'm…"
+    assert patient.end == pytest.approx(5.0)
+    assert not is_concern(patient.text)
+
+
+def test_a_narrative_about_criteria_not_assessed_is_rejected() -> None:
+    report = sample_report_not_assessed()
+    missing = next(c for c in report.criteria if c.score is None)
+    steps = ("\nSTEP 1: Ask one question at a time.\nSTEP 2: Summarise what the patient said.\n"
+             "STEP 3: Use teach-back at the end.")
+    text = f"SUMMARY: Your {missing.label.split('. ')[-1].lower()} was excellent throughout the whole role-play.{steps}"
+    result = check_narrative(text, report)
+    assert not result.ok
+    assert "not assessed" in result.problem
+    single = check_narrative("SUMMARY: You told the patient 'I will cure you by Tuesday' in the middle of the "
+                             f"role-play, which overpromised.{steps}", sample_feedback_report())
+    assert not single.ok
+
+
+def test_an_all_strong_role_play_is_not_told_it_was_held_back() -> None:
+    report = sample_feedback_report()
+    strong = [dataclasses.replace(c, score=c.maximum, indicators=tuple(dataclasses.replace(i, met=True)
+                                                                       for i in c.indicators))
+              for c in report.criteria]
+    summary, _ = template_narrative(strong, report.measures)
+    assert "held you back" not in summary
+    assert "grade-B level or above" in summary

@@ -113,11 +113,13 @@ def _from_dict(data: dict[str, Any], scenario: Scenario, session_id: str,
                           for w in turn.get("words", []))
             utterances.append(Utterance(CANDIDATE, str(turn["candidate_text"]), float(turn["candidate_start"]),
                                         float(turn["candidate_end"]), index, words))
-        if str(turn.get("reply_text", "")).strip():
-            heard = turn.get("heard_seconds")
+        heard = turn.get("heard_seconds")
+        said = str(turn.get("heard_text") if heard is not None and turn.get("heard_text") is not None
+                   else turn.get("reply_text", ""))  # after a barge-in only what was heard was said
+        if said.strip():
             seconds = float(heard if heard is not None else turn.get("reply_seconds", 0.0))
             start = float(turn.get("reply_start", 0.0))
-            utterances.append(Utterance(PATIENT, str(turn["reply_text"]), start, start + seconds, index,
+            utterances.append(Utterance(PATIENT, said, start, start + seconds, index,
                                         move_kind=str(turn.get("move_kind") or "") or None))
     utterances.sort(key=lambda u: (u.start, u.speaker != CANDIDATE))
     return Conversation(session_id, scenario, utterances, candidate_audio, data.get("started_at"),

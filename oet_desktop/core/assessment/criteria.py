@@ -69,7 +69,7 @@ INDICATORS: dict[str, str] = {
     "L3": "Tone adapted to the patient's feelings",
     "G1": "A varied vocabulary (lexical diversity)",
     "G2": "Complex sentences as well as simple ones",
-    "G3": "A range of structures (modals, conditionals, questions of several kinds)",
+    "G3": "A range of structures (modals, conditionals, relative clauses, passives and more)",
     "G4": "Accurate grammar: few slips such as \"must to\" or \"he don't\"",
     # Clinical communication (A–E), paraphrased from the published indicator list.
     "A1": "Opened appropriately: greeting, introduction, purpose",

@@ -37,7 +37,8 @@ class QuestionType(StrEnum):
     LEADING = "leading"
 
 
-_INTRO = re.compile(r"^((so|and|now|okay|ok|right|well|first|firstly|then|also|next|great|good|thanks|thank you|"
+_INTRO = re.compile(r"^((good morning|good afternoon|good evening|thank you|so|and|now|okay|ok|right|well|first|"
+                    r"firstly|then|also|next|great|good|thanks|hello|hi|"
                     r"before i go on|to start|to begin|just to start|finally|lastly|secondly)[,.]? +)+")
 _OPEN = _any(
     r"^(what|how|why|in what way|which)\b(?! (time|day|dose|colour|number)\b)",
@@ -47,8 +48,10 @@ _OPEN = _any(
 _CLOSED_START = re.compile(
     r"^(do|does|did|is|are|was|were|have|has|had|can|could|will|would|"
     r"shall|should|may|might|any|anything|anyone)\b")
+_UNMARKED_CLOSED = re.compile(r"^(do|does|did|have|has|are|is|was|were|can|could|would|will)\s+(you|your|he|she|they|"
+                              r"it|there|anyone|anything|we)\b")
 _LEADING = _any(
-    r",? (don't|doesn't|didn't|isn't|aren't|wasn't|won't|can't|haven't|hasn't|shouldn't|wouldn't|do|does|did|is|"
+    r", (don't|doesn't|didn't|isn't|aren't|wasn't|won't|can't|haven't|hasn't|shouldn't|wouldn't|do|does|did|is|"
     r"are|have|has|will|would|can|should) (you|it|he|she|they|we|i|that|there)\?$",
     r", (right|yeah|okay|correct)\?$",
     r"^(i assume|i take it|i suppose|i guess|surely|presumably)\b",
@@ -66,17 +69,19 @@ def question_type(sentence: str) -> QuestionType | None:
     low = _INTRO.sub("", _lower(sentence))
     if not low:
         return None
-    asks = low.endswith("?") or bool(_OPEN.search(low) or _CLOSED_START.match(low))
+    # The recogniser sometimes ends a question with a full stop; without "?" only clear question forms count
+    # ("Do not take…", "Should you feel dizzy, sit down." and "Any bleeding, call us." are instructions).
+    asks = low.endswith("?") or bool(_OPEN.search(low) or _UNMARKED_CLOSED.match(low))
     if not asks or low.startswith(("how about", "what i'd like", "what we'll", "what i'll", "what this means",
                                    "what that means", "what happens is", "how it works is", "why don't we")):
         return None
-    if _LEADING.search(low):
+    if _LEADING.search(low) and not re.match(r"(what|how|why|where|when|who|which)\b", low):
         return QuestionType.LEADING
     if low.endswith("?") and len(_QUESTION_HEAD.findall(low)) >= 2:
         return QuestionType.COMPOUND
     if _OPEN.search(low):
         return QuestionType.OPEN
-    if low.endswith("?") or _CLOSED_START.match(low):
+    if low.endswith("?") or _UNMARKED_CLOSED.match(low):
         return QuestionType.CLOSED
     return None
 

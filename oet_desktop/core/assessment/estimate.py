@@ -4,6 +4,8 @@ anchors the common rule of thumb for grade B (5/6 on each language criterion and
 
 from __future__ import annotations
 
+import math
+
 from oet_desktop.core.assessment.report import CriterionResult, Estimate
 
 RAW_MAXIMUM = 39
@@ -24,7 +26,7 @@ def grade(score: int) -> str:
 def _scale(raw: int) -> int:
     above = max(0, raw - B_RAW)
     value = min(raw, B_RAW) * B_SCORE / B_RAW + above * (500 - B_SCORE) / (RAW_MAXIMUM - B_RAW)
-    return int(round(value / 10) * 10)
+    return int(math.floor(value / 10 + 0.5) * 10)
 
 
 def estimate(results: list[CriterionResult]) -> Estimate | None:

@@ -210,14 +210,11 @@ def _is_mid_clause(words: tuple[Word, ...], before: int | None) -> bool:
         return False
     previous, following = words[before], words[before + 1]
     prev_bare, next_bare = _bare(previous), _bare(following)
-    if prev_bare in FUNCTION_WORDS or prev_bare in FILLER_WORDS or previous.text.strip().endswith("..."):
+    if prev_bare in FILLER_WORDS or previous.text.strip().endswith(("...", "\u2026")) or next_bare == prev_bare:
         return True
-    if next_bare == prev_bare:
-        return True
-    punctuated = previous.text.strip().endswith((",", ".", "?", "!", ";", ":"))
-    if not punctuated:
-        return next_bare not in CLAUSE_STARTERS
-    return _fragment_before(words, before) or _fragment_after(words, before + 1)
+    if previous.text.strip().endswith((",", ".", "?", "!", ";", ":")):  # "…how to use it. [pause] Next…"
+        return _fragment_before(words, before) or _fragment_after(words, before + 1)
+    return prev_bare in FUNCTION_WORDS or next_bare not in CLAUSE_STARTERS
 
 
 def _fragment_before(words: tuple[Word, ...], last: int) -> bool:
@@ -253,7 +250,7 @@ def measure_fluency(utterances: list[Utterance], audio: Samples) -> FluencyMeasu
         origin = utterance.start
         first, last = spans[0][0], spans[-1][1]
         speaking += (last - first) * FRAME_S
-        words = utterance.words or _spread_words(utterance.text, origin + first * FRAME_S, origin + last * FRAME_S)
+        words = utterance.words
         spoken = [w for w in words if re.sub(r"[^a-z]", "", w.text.lower()) not in FILLER_WORDS]
         filled += len(words) - len(spoken)
         total_words += len(spoken)
@@ -274,15 +271,6 @@ def measure_fluency(utterances: list[Utterance], audio: Samples) -> FluencyMeasu
         runs.extend(_run_lengths(spoken, counts, turn_pauses))
     return FluencyMeasures(round(speaking, 3), round(phonation, 3), total_words, total_syllables, tuple(pauses),
                            filled, tuple(runs))
-
-
-def _spread_words(text: str, start: float, end: float) -> tuple[Word, ...]:
-    """Without word timing, words spread evenly over the voiced time (rates still hold; runs are rough)."""
-    tokens = text.split()
-    if not tokens:
-        return ()
-    step = (end - start) / len(tokens)
-    return tuple(Word(t, start + i * step, start + (i + 1) * step, 1.0) for i, t in enumerate(tokens))
 
 
 def _unrecognised_voicing(spans: list[tuple[int, int]], origin: float, words: tuple[Word, ...]) -> int:
@@ -331,7 +319,7 @@ def measure_clarity(utterances: list[Utterance]) -> ClarityMeasures | None:
         return None
     shares = []
     for utterance in utterances:
-        turn = [w for w in utterance.words if w.text.strip()]
+        turn = [w for w in utterance.words if w.text.strip() and _bare(w) not in FILLER_WORDS]
         if len(turn) >= 5:
             shares.append(sum(w.probability < LOW_CONFIDENCE for w in turn) / len(turn))
     low = tuple(w for w in words if w.probability < LOW_CONFIDENCE)

@@ -61,10 +61,13 @@ FEATURES: dict[str, re.Pattern[str]] = {
     "purpose clauses": re.compile(r"\b(so that|in order to|to help|to make sure|to stop|to keep|to prevent)\b"),
     "gerund subjects": re.compile(r"(^|[.,] )(\w+ing) \w+ (is|can|will|helps|means)\b"),
 }
+_CLAUSE_START = r"(?:^|, |; |\band |\bbut |\bso |\bbecause |\bif |\bwhen |\bthat )"
 ERRORS: dict[str, re.Pattern[str]] = {
     "modal + to": re.compile(r"\b(must|can|should|could|will|would|might|may) to \w+"),
-    "third person without -s": re.compile(r"\b(he|she|it) (don't|have|do|go|take|need|want|feel|come)\b"),
-    "plural subject + is/was": re.compile(r"\b(they|we|you) (is|was|has|does)\b"),
+    # Subject-verb slips only where the pronoun starts a clause ("does he have" and "the tablet I gave you has"
+    # are correct).
+    "third person without -s": re.compile(_CLAUSE_START + r"(he|she) (don't|have|do|go|take|need|want|feel|come)\b"),
+    "plural subject + is/was": re.compile(_CLAUSE_START + r"(they|we) (is|was|has|does)\b"),
     "double comparative": re.compile(r"\bmore (better|worse|easier|bigger|smaller)\b"),
     "missing auxiliary": re.compile(r"^(you|they|we) (feeling|going|taking|having|doing)\b"),
     "'much' with countable": re.compile(r"\bmuch (tablets|pills|times|days|people|things|questions)\b"),
@@ -113,10 +116,14 @@ _ALLOWED_REPEATS = frozenset({"very", "that", "had", "bye", "no", "so", "really"
 
 
 def repetitions(text: str) -> list[str]:
-    """Words or word pairs said twice in a row (disfluent repetition, not emphasis like "very very")."""
+    """Words or word pairs said twice in a row within a sentence (disfluent repetition, not emphasis like
+    "very very"); a trailing-off ("the... the") counts."""
     low = re.sub(r"\b(um+|uh+|er+m?)\b[,.]?\s*", "", text.lower().replace("\u2019", "'"))
-    low = re.sub(r"\.\.\.|[.]\s", " ", low)
-    return [m.group(0) for m in _REPEAT.finditer(low) if m.group(1) not in _ALLOWED_REPEATS]
+    low = re.sub(r"\s+", " ", low.replace("...", " ").replace("\u2026", " "))
+    found = []
+    for sentence in re.split(r"(?<=[.!?])\s+", low):
+        found += [m.group(0) for m in _REPEAT.finditer(sentence) if m.group(1) not in _ALLOWED_REPEATS]
+    return found
 
 
 def measure_language(texts: list[str], slang_found: list[str]) -> LanguageMeasures:

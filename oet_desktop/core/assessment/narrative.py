@@ -90,8 +90,12 @@ def template_narrative(criteria: list[CriterionResult], measures: dict[str, floa
     if strong:
         parts.append(f"Your strongest area{'s were' if len(strong) > 1 else ' was'} "
                      + " and ".join(c.label for c in strong) + ".")
-    parts.append(f"{weakest.label} held you back most ({weakest.score}/{weakest.maximum}): "
-                 + weakest.summary[0].lower() + weakest.summary[1:])
+    if weakest.score is not None and weakest.score >= weakest.criterion.b_level and not weakest.missed:
+        parts.append("Every criterion assessed was at grade-B level or above; keep this standard across "
+                     "different role-plays.")
+    else:
+        parts.append(f"{weakest.label} held you back most ({weakest.score}/{weakest.maximum}): "
+                     + weakest.summary[0].lower() + weakest.summary[1:])
     rate, mid = measures.get("speech_rate_wpm"), measures.get("mid_clause_pauses_per_min")
     if rate is not None and mid is not None:
         parts.append(f"You spoke at {rate:.0f} words a minute with {mid:.1f} pauses a minute inside sentences.")
@@ -125,7 +129,9 @@ class NarrativeCheck:
     steps: tuple[str, ...] = ()
 
 
-_QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{3,})[\"\u201d]")
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{3,})[\"\u201d]|(?<![a-z])['\u2018]([^'\u2019]{3,}?)['\u2019](?![a-z])",
+                     re.IGNORECASE)
+_ALSO_MEANS = {"intelligibility": ("pronunciation", "clarity"), "fluency": ("pauses", "speaking rate")}
 
 
 def _normal(text: str) -> str:
@@ -145,12 +151,21 @@ def check_narrative(text: str, report: FeedbackReport) -> NarrativeCheck:
     steps = [s.strip() for s in re.findall(r"STEP\s*\d\s*[:.]\s*(.+)", text, re.I)]
     if not summary_match or len(summary_match.group(1).split()) < 8:
         return NarrativeCheck(False, "no usable summary")
-    if len(steps) != 3 or any(len(s.split()) < 4 for s in steps):
+    if len(steps) != 3:
         return NarrativeCheck(False, f"expected three next steps, found {len(steps)}")
+    if any(len(s.split()) < 4 for s in steps):
+        return NarrativeCheck(False, "a next step is too short to act on")
     known = evidence_text(report)
-    for quoted in _QUOTED.findall(text):
+    for double, single in _QUOTED.findall(text):
+        quoted = double or single
         if _normal(quoted) and _normal(quoted) not in known:
             return NarrativeCheck(False, f"quotes words that were never said: {quoted!r}")
+    lowered = text.lower()
+    for result in report.criteria:
+        if result.score is None:
+            names = (result.criterion.label.split(". ")[-1].lower(), *_ALSO_MEANS.get(result.criterion.value, ()))
+            if any(name in lowered for name in names):
+                return NarrativeCheck(False, f"comments on {result.label}, which was not assessed")
     return NarrativeCheck(True, summary=summary_match.group(1).strip(), steps=tuple(steps))
 
 

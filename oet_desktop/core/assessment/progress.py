@@ -161,12 +161,14 @@ _TRAIT = {
 }
 
 
-def _recommend(sessions: list[SessionSummary], weakest: list[Criterion], scenarios: list[Scenario],
-               profession: str | None) -> Recommendation | None:
+def _recommend(sessions: list[SessionSummary], trends: list[Trend], weakest: list[Criterion],
+               scenarios: list[Scenario], profession: str | None) -> Recommendation | None:
     if not scenarios:
         return None
     professions = [s.profession for s in sessions]
-    wanted = profession or (max(set(professions), key=professions.count) if professions else None)
+    # The profession practised most; on a tie, the one practised most recently (never set order).
+    wanted = profession or (max(professions, key=lambda p: (professions.count(p), _last_index(professions, p)))
+                            if professions else None)
     pool = [s for s in scenarios if wanted is None or s.profession.label == wanted or s.profession.value == wanted]
     pool = pool or scenarios
     done = {s.scenario_id for s in sessions}
@@ -185,8 +187,14 @@ def _recommend(sessions: list[SessionSummary], weakest: list[Criterion], scenari
     else:
         what = f"It is a demanding role-play (difficulty {choice.difficulty or 2} of 3) with a lot to say"
     novelty = "You have not practised it yet. " if choice.id not in done else ""
-    return Recommendation(choice.id, choice.title, f"{novelty}{what}, which works on {target.label}, "
-                                                   "the criterion furthest below grade-B level on recent form.")
+    gap = next((t.gap_to_b for t in trends if t.criterion is target), None)
+    standing = ("the criterion furthest below grade-B level on recent form" if gap is not None and gap < 0 else
+                "your lowest criterion on recent form (already at grade-B level: this keeps it there)")
+    return Recommendation(choice.id, choice.title, f"{novelty}{what}, which works on {target.label}, {standing}.")
+
+
+def _last_index(items: list[str], item: str) -> int:
+    return max(i for i, value in enumerate(items) if value == item)
 
 
 def build_progress(reports: list[FeedbackReport], scenarios: list[Scenario],
@@ -205,4 +213,4 @@ def build_progress(reports: list[FeedbackReport], scenarios: list[Scenario],
     if not sessions:
         notes.append("No role-plays yet: practise one and your progress will appear here.")
     return ProgressReport(sessions, trends, weakest, _readiness(sessions, trends),
-                          _recommend(sessions, weakest, scenarios, profession), notes)
+                          _recommend(sessions, trends, weakest, scenarios, profession), notes)

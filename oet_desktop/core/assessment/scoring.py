@@ -7,6 +7,7 @@ share of indicators shown gives the score. Too little evidence gives "not assess
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,11 @@ MIN_TURNS = 4
 """Fewer candidate turns than this: no clinical criterion is scored."""
 MIN_CLINICAL_WORDS = 60
 MET_BAND = 5
+
+
+def half_up(value: float) -> int:
+    """Round halves up (4.5 → 5), unlike Python's round(), which rounds halves to even."""
+    return math.floor(value + 0.5)
 
 
 def band(value: float, steps: Sequence[tuple[float, int]], otherwise: int, higher_is_better: bool = True) -> int:
@@ -105,11 +111,14 @@ def fluency(ev: Evidence) -> CriterionResult:
         return _not_assessed(crit, "no candidate audio was recorded, so pauses and speaking rate could not be "
                                    "measured")
     fl = ev.fluency
+    if not any(u.words for u in ev.conversation.candidate):
+        return _not_assessed(crit, "the recogniser's word timing was not kept, so pauses could not be placed "
+                                   "within clauses")
     if fl.words < 10 or fl.speaking_s < 5:
         return _not_assessed(crit, f"only {fl.speaking_s:.0f} s of candidate speech was recorded")
     rate, artic = fl.speech_rate_wpm, fl.articulation_rate_sps
     if artic > 6.2:
-        f1, rate_note = band(artic, ((6.8, 3), (6.5, 4)), 5), f"{artic:.1f} syllables a second is fast for a patient"
+        f1, rate_note = band(artic, ((6.8, 2), (6.5, 3)), 4), f"{artic:.1f} syllables a second is fast for a patient"
     else:
         f1 = band(rate, ((120, 6), (105, 5), (90, 4), (75, 3), (60, 2)), 1)
         rate_note = f"{rate:.0f} words a minute ({artic:.1f} syllables a second while speaking)"
@@ -134,7 +143,7 @@ def fluency(ev: Evidence) -> CriterionResult:
                    f"{len(ev.language.self_corrections)} self-corrections).",
                    tuple(Quote(r, None) for r in ev.language.repetitions[:2])),
     ]
-    score = round(0.15 * f1 + 0.35 * f2 + 0.25 * f3 + 0.25 * f4)
+    score = half_up(0.15 * f1 + 0.35 * f2 + 0.25 * f3 + 0.25 * f4)
     score = min(score, min(f1, f2, f3, f4) + 2)
     summary = ("You spoke smoothly at a comfortable pace." if score >= 5 else
                "Your speech flowed in places but pauses inside sentences and fillers broke it up." if score >= 3
@@ -148,9 +157,10 @@ def appropriateness(ev: Evidence) -> CriterionResult:
     unexplained = [j for j in ev.jargon if not j.use.explained]
     explained = [j for j in ev.jargon if j.use.explained]
     l1 = band(len({j.use.term for j in unexplained}), ((0, 6), (1, 5), (2, 4), (3, 3), (5, 2)), 1, False)
-    l1_note = (f"{len(unexplained)} technical term(s) used without an everyday explanation"
-               + (f" ({', '.join(sorted({j.use.term for j in unexplained})[:5])})" if unexplained else "")
-               + f"; {len(explained)} explained.")
+    unexplained_terms = sorted({j.use.term for j in unexplained})
+    l1_note = (f"{len(unexplained_terms)} technical term(s) used without an everyday explanation"
+               + (f" ({', '.join(unexplained_terms[:5])})" if unexplained else "")
+               + f"; {len({j.use.term for j in explained})} explained.")
     l1_quotes = tuple(Quote(j.utterance.text, j.utterance.start, j.utterance.turn) for j in unexplained[:2])
     judgements, slang, directives = ev.moves[Move.JUDGEMENT], ev.moves[Move.SLANG], ev.moves[Move.DIRECTIVE]
     directive_share = len(directives) / max(1, ev.language.sentences)
@@ -170,8 +180,8 @@ def appropriateness(ev: Evidence) -> CriterionResult:
                   _Indicator("L3", l3, l3_note)]
     weights = [(0.4, l1), (0.2, l2), (0.4, l3)]
     used = [(w, v) for w, v in weights if v is not None]
-    score = round(sum(w * v for w, v in used) / sum(w for w, _ in used))
-    score = min(score, l1 + 1, l2 + 2, 6 if l3 is None else round(l3) + 1)
+    score = half_up(sum(w * v for w, v in used) / sum(w for w, _ in used))
+    score = min(score, l1 + 1, l2 + 2, 6 if l3 is None else half_up(l3) + 1)
     summary = ("You explained things in everyday words and kept a caring tone." if score >= 5 else
                "Mostly suitable language, but some terms or phrasing would not suit a patient." if score >= 3
                else "Much of your wording was too technical or not suited to the patient.")
@@ -199,7 +209,7 @@ def grammar_expression(ev: Evidence) -> CriterionResult:
                    tuple(Quote(s, None) for _, s in lang.errors[:2])),
     ]
     values = [v for v in (g1, g2, g3) if v is not None]
-    score = round(sum(values) / len(values))
+    score = half_up(sum(values) / len(values))
     score = max(0, min(score, g4 + 1))
     summary = ("You used a wide range of vocabulary and sentence structures accurately." if score >= 5 else
                "Your grammar was generally clear but the range of vocabulary and structures was limited."
@@ -291,7 +301,7 @@ def structure(ev: Evidence) -> CriterionResult:
         _Indicator("C1", c1, f"{sum(t.covered for t in coverage.tasks)} of {len(coverage.tasks)} tasks covered; "
                    f"went back to an earlier topic {coverage.returns} time(s)."),
         _counted("C2", signposts, 3, "signpost(s) to a new topic"),
-        _Indicator("C3", 1.0 if moves[Move.SUMMARY] and moves[Move.CHUNK_CHECK] else _partial(organised, 3),
+        _Indicator("C3", 1.0 if moves[Move.SUMMARY] and moves[Move.CHUNK_CHECK] else 0.5 if organised else 0.0,
                    f"{len(moves[Move.SUMMARY])} summary(ies) and {len(moves[Move.CHUNK_CHECK])} check(s) between "
                    "chunks of information.", _quotes(moves[Move.SUMMARY] + moves[Move.CHUNK_CHECK])),
     ]

@@ -347,7 +347,8 @@ class RolePlayEngine:
                 kept.append(" ".join(words[: max(1, int(len(words) * (heard - elapsed) / seconds))]) + "…")
             elapsed += seconds
         speaking.turn.heard_seconds = round(heard, 3)
-        self.history[-1] = Line("interlocutor", " ".join(kept))  # only what was heard stays
+        speaking.turn.heard_text = " ".join(kept)
+        self.history[-1] = Line("interlocutor", speaking.turn.heard_text)  # only what was heard stays
         self._speaking = None
         self.record.add_event(stopped_at, "barge_in", speech_at=round(speech_at, 3),
                               reaction_ms=round((stopped_at - speech_at) * 1000), heard_seconds=round(heard, 3),

@@ -57,6 +57,8 @@ class TurnRecord:
     reply_seconds: float
     heard_seconds: float | None = None
     """With barge-in: how much of the reply was played before the candidate cut in."""
+    heard_text: str | None = None
+    """With barge-in: the part of the reply the candidate heard (the rest was never said)."""
     latency: TurnLatency = field(default_factory=TurnLatency)
 
 
