@@ -118,6 +118,7 @@ def bench_feedback_command(context: AppContext, args: argparse.Namespace) -> int
     result = run_feedback_benchmark(_assessor(context), conversation, args.runs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"Embedder loaded in {result['embedder_load_s']:.1f} s (already loaded after a role-play).")
     print(f"{result['role_play_s']:.0f} s role-play, {result['candidate_turns']} candidate turns, "
           f"{result['candidate_words']} words: first scoring {result['first_run_s'] * 1000:.0f} ms, then median "
           f"{result['median_s'] * 1000:.0f} ms, max {result['max_s'] * 1000:.0f} ms (target \u2264 2000 ms)")

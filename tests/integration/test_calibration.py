@@ -19,7 +19,8 @@ from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.tts.voice import PiperVoiceEngine
 from tests.calibration import CalibrationCase, load_cases, render
 
-pytestmark = [pytest.mark.models, pytest.mark.audio]
+# Rendering the 24 role-plays (Piper + Whisper) takes about 9 minutes on 2 cores, more on a busy machine.
+pytestmark = [pytest.mark.models, pytest.mark.audio, pytest.mark.timeout(2400)]
 
 MIN_SPEARMAN = 0.8
 RESULTS = Path(__file__).resolve().parents[2] / "bench-results" / "calibration.json"
