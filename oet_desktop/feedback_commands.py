@@ -15,6 +15,7 @@ from oet_desktop.core.assessment.narrative import LlmNarrator, apply_narrative
 from oet_desktop.core.assessment.progress import build_progress
 from oet_desktop.core.assessment.report import FeedbackReport
 from oet_desktop.core.assessment.text_report import format_feedback, format_progress
+from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.models.catalog import ModelRole
 
@@ -30,8 +31,10 @@ def _assessor(context: AppContext) -> Assessor:
     return Assessor.with_project_lexicon(context.engines.embedder())
 
 
-def _score(context: AppContext, folder: Path, assessor: Assessor | None = None) -> FeedbackReport:
-    return (assessor or _assessor(context)).assess(load_bundle(folder, context.load_scenarios().scenarios))
+def _score(context: AppContext, folder: Path, assessor: Assessor | None = None,
+           scenarios: dict[str, Scenario] | None = None) -> FeedbackReport:
+    library = scenarios if scenarios is not None else context.load_scenarios().scenarios
+    return (assessor or _assessor(context)).assess(load_bundle(folder, library))
 
 
 def _narrate(context: AppContext, report: FeedbackReport, mode: str, stream: bool) -> None:
@@ -94,8 +97,9 @@ def report_command(context: AppContext, args: argparse.Namespace) -> int:
 
 def _progress(context: AppContext, args: argparse.Namespace, root: Path) -> int:
     assessor = _assessor(context)
-    reports, problems = all_feedback(root, lambda folder: _score(context, folder, assessor))
-    progress = build_progress(reports, list(context.load_scenarios().scenarios.values()))
+    scenarios = context.load_scenarios().scenarios
+    reports, problems = all_feedback(root, lambda folder: _score(context, folder, assessor, scenarios))
+    progress = build_progress(reports, list(scenarios.values()))
     progress.notes.extend(f"Skipped {p}" for p in problems)
     print(format_progress(progress))
     if args.pdf:
