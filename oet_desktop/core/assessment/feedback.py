@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from oet_desktop.core.assessment.conversation import Conversation
+from oet_desktop.core.assessment.discourse import QuestionType
 from oet_desktop.core.assessment.estimate import estimate
 from oet_desktop.core.assessment.evidence import Evidence, gather_evidence
 from oet_desktop.core.assessment.narrative import template_narrative
@@ -69,15 +70,13 @@ def measures_of(ev: Evidence) -> dict[str, float | None]:
         "mtld": r(lang.mtld, 1),
         "complex_sentence_share": r(lang.complex_share),
         "mean_sentence_words": r(lang.mean_sentence_words, 1),
+        "clauses_per_sentence": r(lang.clauses_per_sentence),
         "grammar_slips_per_100_words": r(lang.errors_per_100_words),
         "flesch_reading_ease": r(lang.flesch_reading_ease, 1),
         "low_confidence_share": r(cl.low_confidence_share if cl else None, 3),
         "mean_word_confidence": r(cl.mean_probability if cl else None, 3),
         "candidate_talk_share": r(ev.talk_share),
-        "open_questions": float(sum(q.kind.value == "open" for q in ev.questions)),
-        "closed_questions": float(sum(q.kind.value == "closed" for q in ev.questions)),
-        "compound_questions": float(sum(q.kind.value == "compound" for q in ev.questions)),
-        "leading_questions": float(sum(q.kind.value == "leading" for q in ev.questions)),
+        **{f"{kind.value}_questions": float(ev.count(kind)) for kind in QuestionType},
         "cues_voiced": float(len(ev.cues)),
         "cues_picked_up": float(sum(c.picked_up for c in ev.cues)),
         "unexplained_terms": float(len(unexplained)),

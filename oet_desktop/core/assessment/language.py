@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from oet_desktop.core.assessment.discourse import QuestionType, question_type, sentences
+from oet_desktop.core.assessment.discourse import sentences
 from oet_desktop.core.assessment.fluency import FILLER_WORDS, syllables
 
 MTLD_THRESHOLD = 0.72
@@ -90,13 +90,11 @@ class LanguageMeasures:
     clauses_per_sentence: float
     features: tuple[str, ...]
     """Grammatical structures used at least once (see FEATURES)."""
-    question_kinds: int
     errors: tuple[tuple[str, str], ...]
     """(kind, sentence) for each likely grammar slip."""
     repetitions: tuple[str, ...]
     """Immediately repeated words or pairs ("the the", "I think I think")."""
     self_corrections: tuple[str, ...]
-    fillers_in_text: int
     slang: tuple[str, ...]
     flesch_reading_ease: float | None
 
@@ -137,17 +135,15 @@ def measure_language(texts: list[str], slang_found: list[str]) -> LanguageMeasur
     clauses = sum(1 + len(SUBORDINATORS.findall(s)) + len(re.findall(r"\b(and|but|so|or) (i|you|we|it|they|he|"
                                                                          r"she|this|that)\b", s)) for s in lowered)
     features = tuple(name for name, pattern in FEATURES.items() if any(pattern.search(s) for s in lowered))
-    kinds = {question_type(s) for s in said} - {None, QuestionType.COMPOUND, QuestionType.LEADING}
     errors = tuple((kind, s) for s in said for kind, p in ERRORS.items() if p.search(s.lower()))
     corrections = tuple(m.group(0) for text in texts for m in SELF_CORRECTION.finditer(text.lower()))
-    fillers = sum(1 for t in re.findall(r"[a-z]+", all_text.lower()) if t in FILLER_WORDS)
     return LanguageMeasures(
         words=len(words), sentences=len(said), mtld=mtld(words),
         mean_sentence_words=sum(counted) / len(said) if said else 0.0,
         complex_share=complex_sentences / len(said) if said else 0.0,
-        clauses_per_sentence=clauses / len(said) if said else 0.0, features=features, question_kinds=len(kinds),
+        clauses_per_sentence=clauses / len(said) if said else 0.0, features=features,
         errors=errors, repetitions=tuple(r for text in texts for r in repetitions(text)),
-        self_corrections=corrections, fillers_in_text=fillers, slang=tuple(slang_found),
+        self_corrections=corrections, slang=tuple(slang_found),
         flesch_reading_ease=_flesch(words, len(said)),
     )
 

@@ -31,6 +31,7 @@ KNOWN: dict[str, tuple[str, _Format]] = {
     "mtld": ("Vocabulary range (MTLD)", lambda v: f"{v:.1f}"),
     "complex_sentence_share": ("Sentences with a subordinate clause", _percent),
     "mean_sentence_words": ("Average sentence length", lambda v: f"{v:.1f} words"),
+    "clauses_per_sentence": ("Clauses per sentence", lambda v: f"{v:.1f}"),
     "grammar_slips_per_100_words": ("Likely grammar slips", lambda v: f"{v:.1f} per 100 words"),
     "flesch_reading_ease": ("Plainness of wording (Flesch reading ease)", lambda v: f"{v:.0f}"),
     "low_confidence_share": ("Words the recogniser was unsure of", _percent),
