@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -20,7 +21,9 @@ from oet_desktop.core.paths import AppPaths
 from oet_desktop.core.settings import EngineSettings
 
 if TYPE_CHECKING:
+    from oet_desktop.core.content.scenario import Scenario
     from oet_desktop.core.practice.headless import HeadlessParts
+    from oet_desktop.core.storage.worker import StorageThread
 
 log = logging.getLogger("oet_desktop.cli")
 
@@ -59,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     bench_feedback = bench_sub.add_parser("feedback", help="time to score a 5-minute role-play")
     bench_feedback.add_argument("--out", type=Path, default=Path("bench-results/feedback.json"))
     bench_feedback.add_argument("--runs", type=int, default=5)
+    bench_storage = bench_sub.add_parser("storage", help="open, save and list times of the encrypted store")
+    bench_storage.add_argument("--out", type=Path, default=Path("bench-results/storage.json"))
+    bench_storage.add_argument("--runs", type=int, default=5)
+    bench_storage.add_argument("--sessions", type=int, default=1000, help="sessions in the listed history")
     engines = bench_sub.add_parser("engines", help="speed and memory of the default engines")
     engines.add_argument("--out", type=Path, default=Path("bench-results/engines.json"))
     engines.add_argument("--audio", type=Path, nargs="*", default=[], help="recorded speech to time STT on")
@@ -82,22 +89,28 @@ def _parser() -> argparse.ArgumentParser:
     practice.add_argument("--demo", action="store_true", help="use candidate turns synthesised for the scenario")
     practice.add_argument("--fast", action="store_true", help="simulated clock: as fast as the machine allows")
     practice.add_argument("--turn-mode", choices=["half_duplex", "barge_in"], default="half_duplex")
-    practice.add_argument("--out", type=Path, help="folder for the session bundle (default: your data folder)")
+    practice.add_argument("--out", type=Path, metavar="DIR",
+                          help="also write the session as a bundle (JSON + WAV) to this folder")
     practice.add_argument("--phrasing", choices=["auto", "scripted", "free", "all"], default="auto",
                           help="which moves the language model phrases (auto: by model size)")
 
     report = sub.add_parser("report", help="feedback on a role-play, or progress over all of them, as text or PDF")
     report.add_argument("session", nargs="?", default=None,
-                        help="a session folder, its name in your sessions folder, or `latest`")
+                        help="a saved role-play (its name, the start of it, or `latest`) or a session bundle folder")
     report.add_argument("--progress", action="store_true", help="progress over every saved session")
     report.add_argument("--pdf", type=Path, metavar="FILE", help="write the report as a PDF")
     report.add_argument("--page-size", choices=["A4", "Letter"], default="A4")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
-    report.add_argument("--sessions", type=Path, metavar="DIR", help="sessions folder (default: your data folder)")
+    report.add_argument("--sessions", type=Path, metavar="DIR",
+                        help="read session bundles from this folder instead of your encrypted profile")
     report.add_argument("--narrative", choices=["auto", "template", "llm"], default="auto",
                         help="who writes the summary (auto: the language model when it is a capable one)")
     report.add_argument("--rescore", action="store_true", help="score again even if feedback was saved")
     report.add_argument("--name", help="candidate name printed on the progress PDF")
+
+    from oet_desktop.profile_commands import add_profile_commands
+
+    add_profile_commands(sub)
 
     transcribe = sub.add_parser("transcribe", help="transcribe an audio file")
     transcribe.add_argument("audio", type=Path)
@@ -201,11 +214,7 @@ def _headless_parts(context: AppContext, phrasing: str) -> HeadlessParts:
 
 
 def _practice(context: AppContext, args: argparse.Namespace) -> int:
-    from datetime import datetime
-
-    from oet_desktop.core.audio.files import read_audio
-    from oet_desktop.core.practice.engine import TurnMode
-    from oet_desktop.core.practice.headless import demo_turns, run_headless, synthesise_turns
+    from oet_desktop.profile_commands import unlocked_profile
 
     library = context.load_scenarios()
     scenario_id = args.scenario or ("nursing-insulin-start-driver" if args.demo else None)
@@ -218,33 +227,59 @@ def _practice(context: AppContext, args: argparse.Namespace) -> int:
     if not args.demo and not args.candidate_audio:
         raise UserFacingError("There are no candidate turns to play.",
                               "Give one audio file per turn with --candidate-audio, or use --demo.")
+    with unlocked_profile(context, create_for=scenario.profession) as storage:  # before any work: fail early
+        return _practise(context, args, scenario, storage)
+
+
+def _practise(context: AppContext, args: argparse.Namespace, scenario: Scenario, storage: StorageThread) -> int:
+    from datetime import datetime
+
+    from oet_desktop.core.audio.files import read_audio
+    from oet_desktop.core.practice.engine import TurnMode
+    from oet_desktop.core.practice.headless import demo_turns, run_headless, synthesise_turns
+    from oet_desktop.core.practice.record import SessionRecord
+    from oet_desktop.core.practice.session import Mode
+    from oet_desktop.core.storage.journal import SessionJournal
+    from oet_desktop.feedback_commands import score_new_session
+
+    clips = [read_audio(path) for path in args.candidate_audio]
     parts = _headless_parts(context, args.phrasing)
     if args.demo:
         texts = demo_turns(scenario)
         print(f"Demo: {len(texts)} candidate turns synthesised for {scenario.id}.")
         clips = synthesise_turns(context.engines.voice(), texts)
-    else:
-        clips = [read_audio(path) for path in args.candidate_audio]
+    session_id = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{scenario.id}"
+    record = SessionRecord(scenario.id, Mode.PRACTICE.value, args.turn_mode, parts.models)
+    journal = SessionJournal(storage, session_id, record)
     print(f"{scenario.title} ({scenario.profession.label}); {'simulated clock' if args.fast else 'real time'}\n")
-    record = run_headless(scenario, clips, parts, fast=args.fast, turn_mode=TurnMode(args.turn_mode),
-                          on_turn=print)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = args.out or context.paths.data_dir / "sessions" / f"{stamp}-{scenario.id}"
-    path = record.write_bundle(folder)
+    try:
+        run_headless(scenario, clips, parts, fast=args.fast, turn_mode=TurnMode(args.turn_mode), on_turn=print,
+                     checkpoint=journal.checkpoint, record=record)
+    except BaseException:
+        with contextlib.suppress(Exception):  # keep everything said so far; the first error is the one to show
+            journal.finish("interrupted")
+        raise
+    journal.finish(record.final_status())
+    print(f"\nSaved in your profile as {session_id}")
     answered = [t for t in record.turns if t.candidate_text]
     if answered:
         latencies = sorted(t.latency.response * 1000 for t in answered)
-        print(f"\n{len(answered)} turns; response latency median {latencies[len(latencies) // 2]:.0f} ms")
-    print(f"Session bundle: {path.parent}")
-    from oet_desktop.feedback_commands import score_new_session
-
-    score_new_session(context, path.parent)
+        print(f"{len(answered)} turns; response latency median {latencies[len(latencies) // 2]:.0f} ms")
+    bundle = None
+    if args.out:
+        bundle = record.write_bundle(args.out).parent
+        print(f"Session bundle: {bundle}")
+    score_new_session(context, storage, record, scenario, session_id, bundle)
     return 0
 
 
 def _bench(context: AppContext, args: argparse.Namespace) -> int:
     if args.bench_command == "practice":
         return _bench_practice(context, args)
+    if args.bench_command == "storage":
+        from oet_desktop.profile_commands import bench_storage_command
+
+        return bench_storage_command(context, args)
     if args.bench_command == "feedback":
         from oet_desktop.feedback_commands import bench_feedback_command
 
@@ -380,6 +415,18 @@ def _record(context: AppContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _profile(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.profile_commands import profile_command
+
+    return profile_command(context, args)
+
+
+def _history(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.profile_commands import history_command
+
+    return history_command(context, args)
+
+
 def _report(context: AppContext, args: argparse.Namespace) -> int:
     from oet_desktop.feedback_commands import report_command
 
@@ -388,7 +435,7 @@ def _report(context: AppContext, args: argparse.Namespace) -> int:
 
 _HANDLERS: dict[str, Callable[[AppContext, argparse.Namespace], int]] = {
     "launch": _launch, "doctor": _doctor, "models": _models, "scenarios": _scenarios, "bench": _bench,
-    "practice": _practice, "report": _report,
+    "practice": _practice, "report": _report, "profile": _profile, "history": _history,
     "transcribe": _transcribe, "say": _say, "devices": _devices, "record": _record,
 }
 

@@ -5,19 +5,32 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 from oet_desktop.app import AppContext
-from oet_desktop.core.assessment.conversation import load_bundle
+from oet_desktop.core.assessment.conversation import Conversation, from_record, from_saved, load_bundle
 from oet_desktop.core.assessment.feedback import Assessor
-from oet_desktop.core.assessment.history import all_feedback, load_feedback, resolve_session, save_feedback
+from oet_desktop.core.assessment.history import (
+    SESSION_FILE,
+    all_feedback,
+    load_feedback,
+    resolve_session,
+    save_feedback,
+)
 from oet_desktop.core.assessment.narrative import LlmNarrator, apply_narrative
-from oet_desktop.core.assessment.progress import build_progress
+from oet_desktop.core.assessment.progress import ProgressReport, build_progress
 from oet_desktop.core.assessment.report import FeedbackReport
 from oet_desktop.core.assessment.text_report import format_feedback, format_progress
+from oet_desktop.core.audio.types import SAMPLE_RATE
 from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.models.catalog import ModelRole
+from oet_desktop.core.paths import project_root
+from oet_desktop.core.practice.record import SessionRecord
+from oet_desktop.core.storage.repository import ProfileRepository
+from oet_desktop.core.storage.segments import to_float
+from oet_desktop.core.storage.worker import StorageThread
 
 
 def _capable_llm(context: AppContext) -> bool:
@@ -51,10 +64,7 @@ def _narrate(context: AppContext, report: FeedbackReport, mode: str, stream: boo
     apply_narrative(report, check)
 
 
-def score_new_session(context: AppContext, folder: Path) -> FeedbackReport:
-    """Score a just-finished role-play, save the feedback beside it and print the nine scores."""
-    report = _score(context, folder)
-    save_feedback(folder, report)
+def _print_scores(report: FeedbackReport, reference: str) -> None:
     print("\nFeedback:")
     for result in report.criteria:
         score = f"{result.score}/{result.maximum}" if result.score is not None else "not assessed"
@@ -62,18 +72,74 @@ def score_new_session(context: AppContext, folder: Path) -> FeedbackReport:
     if report.estimate:
         print(f"  Estimate {report.estimate.score} ({report.estimate.low}\u2013{report.estimate.high}), grade "
               f"{report.estimate.grade}: an estimate, not an OET result.")
-    print(f"Full report: oet-desktop report {folder} [--pdf report.pdf]")
+    print(f"Full report: oet-desktop report {reference} [--pdf report.pdf]")
+
+
+def score_new_session(context: AppContext, storage: StorageThread, record: SessionRecord, scenario: Scenario,
+                      session_id: str, bundle: Path | None = None) -> FeedbackReport:
+    """Score a just-finished role-play, save the feedback in the profile (and beside its bundle, if one was
+    written) and print the nine scores."""
+    report = _assessor(context).assess(from_record(record, scenario, session_id))
+    storage.call(partial(ProfileRepository.save_feedback, session_id=session_id, report=report))
+    if bundle is not None:
+        save_feedback(bundle, report)
+    _print_scores(report, session_id)
     return report
 
 
+def _stored_conversation(storage: StorageThread, session_id: str, scenarios: dict[str, Scenario]) -> Conversation:
+    stored = storage.call(partial(ProfileRepository.load_session, session_id=session_id))
+    if stored is None:
+        raise UserFacingError(f"No saved role-play is called {session_id!r}.", "See `oet-desktop history`.")
+    scenario = scenarios.get(str(stored.data["scenario"]))
+    if scenario is None:
+        raise UserFacingError(f"{session_id} is a role-play of {stored.data['scenario']!r}, which is not installed.",
+                              "Add the scenario file to your scenarios folder and try again.")
+    track = storage.call(partial(ProfileRepository.track, session_id=session_id, track="candidate",
+                                 rate=SAMPLE_RATE))
+    return from_saved(stored.data, scenario, session_id, None if track is None else to_float(track))
+
+
 def report_command(context: AppContext, args: argparse.Namespace) -> int:
-    """`oet-desktop report SESSION|--progress [--pdf FILE]`."""
-    root = args.sessions or context.paths.data_dir / "sessions"
+    """`oet-desktop report SESSION|--progress [--pdf FILE]`: from the encrypted profile, or from session bundles
+    (``--sessions DIR`` or a bundle folder)."""
+    bundles = args.sessions is not None or (args.session is not None and (Path(args.session) / SESSION_FILE).is_file())
     if args.progress:
-        return _progress(context, args, root)
+        if bundles:
+            return _progress(context, args, args.sessions or context.paths.data_dir / "sessions")
+        return _stored_progress(context, args)
     if not args.session:
         raise UserFacingError("Which role-play should the report be about?",
-                              "Give a session folder or `latest`, or use --progress for all sessions.")
+                              "Give its name from `oet-desktop history` or `latest`, or use --progress for all.")
+    if bundles:
+        report = _bundle_report(context, args, args.sessions or context.paths.data_dir / "sessions")
+    else:
+        report = _stored_report(context, args)
+    _show_report(report, args)
+    return 0
+
+
+def _stored_report(context: AppContext, args: argparse.Namespace) -> FeedbackReport:
+    from oet_desktop.profile_commands import unlocked_profile
+
+    with unlocked_profile(context) as storage:
+        session_id = storage.call(partial(ProfileRepository.resolve, reference=args.session))
+        saved = None if args.rescore else storage.call(partial(ProfileRepository.load_feedback,
+                                                               session_id=session_id))
+        if saved is None:
+            report = _assessor(context).assess(_stored_conversation(storage, session_id,
+                                                                    context.load_scenarios().scenarios))
+            _narrate(context, report, args.narrative, stream=not args.json)
+        elif args.narrative == "llm" and saved.narrative_source != "llm":
+            report = saved
+            _narrate(context, report, "llm", stream=not args.json)
+        else:
+            return saved
+        storage.call(partial(ProfileRepository.save_feedback, session_id=session_id, report=report))
+        return report
+
+
+def _bundle_report(context: AppContext, args: argparse.Namespace, root: Path) -> FeedbackReport:
     folder = resolve_session(args.session, root)
     report = None if args.rescore else load_feedback(folder)
     if report is None:
@@ -83,6 +149,10 @@ def report_command(context: AppContext, args: argparse.Namespace) -> int:
     elif args.narrative == "llm" and report.narrative_source != "llm":
         _narrate(context, report, "llm", stream=not args.json)
         save_feedback(folder, report)
+    return report
+
+
+def _show_report(report: FeedbackReport, args: argparse.Namespace) -> None:
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
         print()
@@ -92,7 +162,36 @@ def report_command(context: AppContext, args: argparse.Namespace) -> int:
         from oet_desktop.core.reports.session_pdf import write_session_pdf
 
         print(f"\nPDF: {write_session_pdf(report, args.pdf, args.page_size)}")
+
+
+def _stored_progress(context: AppContext, args: argparse.Namespace) -> int:
+    from oet_desktop.profile_commands import unlocked_profile
+
+    scenarios = context.load_scenarios().scenarios
+    notes = []
+    with unlocked_profile(context) as storage:
+        unscored = storage.call(ProfileRepository.unscored_sessions)
+        assessor = _assessor(context) if unscored else None
+        for session_id in unscored:
+            try:
+                assert assessor is not None
+                report = assessor.assess(_stored_conversation(storage, session_id, scenarios))
+                storage.call(partial(ProfileRepository.save_feedback, session_id=session_id, report=report))
+            except UserFacingError as error:
+                notes.append(f"Skipped {session_id}: {error.paragraph()}")
+        reports = storage.call(ProfileRepository.all_feedback)
+    progress = build_progress(reports, list(scenarios.values()))
+    progress.notes.extend(notes)
+    _show_progress(progress, args)
     return 0
+
+
+def _show_progress(progress: ProgressReport, args: argparse.Namespace) -> None:
+    print(format_progress(progress))
+    if args.pdf:
+        from oet_desktop.core.reports.progress_pdf import write_progress_pdf
+
+        print(f"\nPDF: {write_progress_pdf(progress, args.pdf, args.page_size, args.name)}")
 
 
 def _progress(context: AppContext, args: argparse.Namespace, root: Path) -> int:
@@ -101,12 +200,14 @@ def _progress(context: AppContext, args: argparse.Namespace, root: Path) -> int:
     reports, problems = all_feedback(root, lambda folder: _score(context, folder, assessor, scenarios))
     progress = build_progress(reports, list(scenarios.values()))
     progress.notes.extend(f"Skipped {p}" for p in problems)
-    print(format_progress(progress))
-    if args.pdf:
-        from oet_desktop.core.reports.progress_pdf import write_progress_pdf
-
-        print(f"\nPDF: {write_progress_pdf(progress, args.pdf, args.page_size, args.name)}")
+    _show_progress(progress, args)
     return 0
+
+
+def example_report() -> FeedbackReport:
+    """A real report of a demo role-play (kept in resources/bench), for benchmarks that store one."""
+    path = project_root() / "resources" / "bench" / "feedback-demo-session.json"
+    return FeedbackReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def bench_feedback_command(context: AppContext, args: argparse.Namespace) -> int:

@@ -26,14 +26,27 @@ JFK_TEXT = ("And so my fellow Americans, ask not what your country can do for yo
             "ask what you can do for your country.")
 
 
+TEST_KEYRING = "tests.keyring_backend.SharedTestKeyring"
+
+
+def user_environment(home: Path) -> dict[str, str]:
+    """Environment for a user whose HOME is ``home``: XDG folders inside it, and a test keyring (a JSON file in
+    it, shared by the CLI processes a test runs) standing in for the OS keyring, which is absent headless."""
+    env = {name: str(home / sub) for name, sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"),
+                                                    ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"))}
+    return {**env, "HOME": str(home), "PYTHON_KEYRING_BACKEND": TEST_KEYRING,
+            "OET_TEST_KEYRING_FILE": str(home / "test-keyring.json"), "PYTHONPATH": str(REPO)}
+
+
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own HOME and XDG data/cache/config/state folders (never the real ones)."""
+    """Every test gets its own HOME, XDG data/cache/config/state folders and keyring (never the real ones), and
+    no passphrase in the environment."""
     home = tmp_path / "home"
-    for name, sub in (("XDG_DATA_HOME", "data"), ("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"),
-                      ("XDG_STATE_HOME", "state")):
-        monkeypatch.setenv(name, str(home / sub))
-    monkeypatch.setenv("HOME", str(home))
+    for name, value in user_environment(home).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("OET_DESKTOP_PASSPHRASE", raising=False)
+    monkeypatch.delenv("OET_DESKTOP_NEW_PASSPHRASE", raising=False)
     home.mkdir()
     return home
 

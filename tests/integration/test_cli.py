@@ -23,7 +23,7 @@ CLI = str(Path(sys.executable).with_name("oet-desktop"))
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
 
 
 def assert_one_paragraph(result: subprocess.CompletedProcess[str], *expected: str) -> None:

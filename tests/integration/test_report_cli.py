@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from oet_desktop.core.assessment.criteria import ALL_CRITERIA
+from tests.conftest import user_environment
 from tests.integration.test_cli import assert_one_paragraph, run_cli
 
 pytestmark = pytest.mark.models
@@ -20,8 +21,10 @@ pytestmark = pytest.mark.models
 def sessions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A sessions folder with one demo role-play practised through the real pipeline."""
     root = tmp_path_factory.mktemp("sessions")
+    home = tmp_path_factory.mktemp("home")
     result = run_cli("practice", "--demo", "--fast", "--scenario", "pharmacy-apixaban-discharge",
-                     "--out", str(root / "20261120-090000-pharmacy-apixaban-discharge"), timeout=600)
+                     "--out", str(root / "20261120-090000-pharmacy-apixaban-discharge"), timeout=600,
+                     env=user_environment(home))
     assert result.returncode == 0, result.stderr
     assert "Feedback:" in result.stdout
     assert "Appropriateness of Language" in result.stdout

@@ -83,16 +83,18 @@ def test_migrations_run_once_each_in_order(tmp_path: Path) -> None:
     assert migrate(connection) == [m.version for m in MIGRATIONS]
     assert migrate(connection) == []
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"profile", "sessions", "turns", "audio", "feedback", "outbox", "subscription_cache"} <= tables
+    assert {"profile", "sessions", "turns", "audio_segments", "feedback", "outbox", "subscription_cache"} <= tables
+    assert "audio" not in tables
 
 
 def test_a_failing_migration_rolls_back_whole(tmp_path: Path) -> None:
     connection = open_database(tmp_path / "p.db", DatabaseKey(passphrase="correct horse"), create=True)
     migrate(connection)
-    broken = Migration(2, "half-applied", "CREATE TABLE extra (x); INSERT INTO missing VALUES (1)")
+    latest = MIGRATIONS[-1].version
+    broken = Migration(latest + 1, "half-applied", "CREATE TABLE extra (x); INSERT INTO missing VALUES (1)")
     with pytest.raises(Exception, match="missing"):
         migrate(connection, (*MIGRATIONS, broken))
-    assert schema_version(connection) == 1
+    assert schema_version(connection) == latest
     tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "extra" not in tables
 

@@ -80,6 +80,12 @@ def from_record(record: SessionRecord, scenario: Scenario, session_id: str,
                       candidate_audio if candidate_audio is not None else _track_or_none(record))
 
 
+def from_saved(data: dict[str, Any], scenario: Scenario, session_id: str,
+               candidate_audio: Samples | None) -> Conversation:
+    """A conversation from a saved session (the session-record JSON form) and its candidate track, if kept."""
+    return _from_dict(data, scenario, session_id, candidate_audio)
+
+
 def _track_or_none(record: SessionRecord) -> Samples | None:
     return record.track("candidate", SAMPLE_RATE) if record.candidate_audio else None
 

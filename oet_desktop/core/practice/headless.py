@@ -81,12 +81,16 @@ def run_headless(
     mode: Mode = Mode.PRACTICE,
     vad_config: VadConfig | None = None,
     on_turn: Callable[[str], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    record: SessionRecord | None = None,
 ) -> SessionRecord:
-    """Play the clips as the candidate's turns, each after the patient's previous reply; then close."""
+    """Play the clips as the candidate's turns, each after the patient's previous reply; then close.
+    ``checkpoint`` is called after every turn (the caller saves ``record``, which it may pass in, as it goes)."""
     clock: Clock = SimulatedClock() if fast else MonotonicClock()
     session = PracticeSession([scenario], mode, clock)
     session.start()
-    record = SessionRecord(scenario.id, mode.value, turn_mode.value, parts.models)
+    if record is None:
+        record = SessionRecord(scenario.id, mode.value, turn_mode.value, parts.models)
     jargon = JargonDetector.for_scenario(scenario.lay_terms, load_lexicon(), scenario.interlocutor_words)
     engine = RolePlayEngine(
         session, Director(scenario, parts.embedder, jargon),
@@ -107,6 +111,8 @@ def run_headless(
                 turn = record.turns[-1]
                 on_turn(f"candidate: {turn.candidate_text}\n  patient ({turn.move_kind}, {turn.reply_source}, "
                         f"{turn.latency.response * 1000:.0f} ms): {turn.reply_text}")
+            if len(record.turns) > turns_before and checkpoint:
+                checkpoint()
             feeder.silence(max(0.0, engine.busy_until - engine.now()) + LISTEN_GAP_S)
         if not engine.finished:
             engine.end_early()

@@ -81,6 +81,12 @@ class SessionRecord:
         """A timeline entry (phase changes, barge-in, closing)."""
         self.events.append({"at": round(at, 3), "kind": kind, **details})
 
+    def final_status(self) -> str:
+        """How the role-play ended, as the store records it: "ended_early" when the candidate ended it before
+        the closing, otherwise "finished"."""
+        ended_early = any(e.get("kind") == "closing" and e.get("reason") == "ended early" for e in self.events)
+        return "ended_early" if ended_early else "finished"
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (audio is written separately)."""
         return {

@@ -26,7 +26,8 @@ class StorageError(UserFacingError):
     """The database could not be written or read (disk full, read-only folder, damage)."""
 
 
-def _storage_error(path: Path, error: Exception) -> StorageError:
+def storage_error(path: Path, error: Exception) -> StorageError:
+    """A :class:`StorageError` saying what went wrong with the database at ``path`` and what to do."""
     text = str(error).lower()
     if (isinstance(error, OSError) and error.errno == errno.ENOSPC) or "full" in text:
         return StorageError(f"Your practice data could not be saved in {path}: the disk is full.",
@@ -40,32 +41,51 @@ def _storage_error(path: Path, error: Exception) -> StorageError:
                         "Try again; if it keeps happening, export your data from a backup or contact support.")
 
 
-def open_database(path: Path, key: DatabaseKey, create: bool = False) -> Connection:
-    """Open (or with ``create``, create) the database at ``path`` with ``key``. A wrong key raises
-    :class:`WrongKey` and leaves the file untouched."""
+DEFAULT_PAGE_SIZE = 4096
+"""SQLCipher's default page size (profiles made before ``profile.json`` recorded one use it)."""
+NEW_PAGE_SIZE = 16384
+"""New profiles use 16 KiB pages: a role-play's audio is megabytes, and bigger pages encrypt it faster."""
+
+WAL_CHECKPOINT_PAGES = 4096
+"""Fold the write-ahead log into the database after this many pages (a role-play's audio is thousands of
+pages; the default 1,000 would fold mid-save)."""
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+"""Bytes the emptied write-ahead log is cut back to."""
+
+
+def open_database(path: Path, key: DatabaseKey, create: bool = False,
+                  page_size: int = DEFAULT_PAGE_SIZE) -> Connection:
+    """Open (or with ``create``, create) the database at ``path`` with ``key`` and SQLCipher page size
+    ``page_size`` (fixed when the file is created). A wrong key raises :class:`WrongKey` and leaves the file
+    untouched."""
     if not create and not path.is_file():
         raise UserFacingError(f"There is no profile database at {path}.", "Create a profile first.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlcipher3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=True)
     except (OSError, sqlcipher3.Error) as error:
-        raise _storage_error(path, error) from error
+        raise storage_error(path, error) from error
     try:
+        connection.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is reported by us, in one paragraph
         connection.execute(f"PRAGMA key = {key.pragma_value()}")
+        if page_size != DEFAULT_PAGE_SIZE:
+            connection.execute(f"PRAGMA cipher_page_size = {int(page_size)}")
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()  # fails here if the key is wrong
     except sqlcipher3.DatabaseError as error:
         connection.close()
         if "not a database" in str(error) or "encrypted" in str(error):
             raise WrongKey(f"The {'passphrase' if key.mode == 'passphrase' else 'key'} does not open {path}.",
                            "Check the passphrase and try again; the file has not been changed.") from error
-        raise _storage_error(path, error) from error
+        raise storage_error(path, error) from error
     try:
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
+        connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        connection.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         connection.execute("PRAGMA foreign_keys = ON")
     except sqlcipher3.Error as error:
         connection.close()
-        raise _storage_error(path, error) from error
+        raise storage_error(path, error) from error
     return connection
 
 

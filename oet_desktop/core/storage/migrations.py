@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import soundfile
 
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.storage.database import Connection
@@ -16,6 +21,10 @@ class Migration:
     version: int
     description: str
     sql: str
+    upgrade: Callable[[Connection], None] | None = None
+    """Data conversion run after ``sql`` in the same transaction (for what SQL alone cannot do)."""
+    finish_sql: str = ""
+    """Statements run after ``upgrade`` (e.g. dropping a table whose data it moved)."""
 
 
 V1 = Migration(1, "profile, sessions, turns, audio, feedback, scenario progress, subscription cache, outbox", """
@@ -89,7 +98,51 @@ CREATE TABLE outbox (
 );
 """)
 
-MIGRATIONS: tuple[Migration, ...] = (V1,)
+
+
+def _v1_audio_to_segments(connection: Connection) -> None:
+    """Each v1 WAV track becomes one 16-bit PCM segment at 0 s; feedback rows get their nine scores."""
+    rows = connection.execute("SELECT session_id, track, wav FROM audio").fetchall()
+    for session_id, track, wav in rows:
+        samples, rate = soundfile.read(io.BytesIO(wav), dtype="int16", always_2d=True)
+        pcm = np.ascontiguousarray(samples[:, 0], dtype="<i2").tobytes()
+        connection.execute("INSERT INTO audio_segments VALUES (?, ?, 0, 0.0, ?, ?)", (session_id, track, rate, pcm))
+    for (session_id,) in connection.execute("SELECT session_id FROM feedback").fetchall():
+        scores = dict(connection.execute("SELECT criterion, score FROM criterion_scores WHERE session_id = ?",
+                                         (session_id,)).fetchall())
+        connection.execute("UPDATE feedback SET scores = ? WHERE session_id = ?", (json.dumps(scores), session_id))
+
+
+V2 = Migration(2, "audio as timed PCM segments (saved as the role-play goes), retention marks, scores for listing", """
+CREATE TABLE audio_segments (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    track TEXT NOT NULL CHECK (track IN ('candidate', 'patient')),
+    seq INTEGER NOT NULL,
+    start_s REAL NOT NULL,
+    sample_rate INTEGER NOT NULL,
+    pcm BLOB NOT NULL,
+    PRIMARY KEY (session_id, track, seq)
+);
+ALTER TABLE sessions ADD COLUMN updated_at TEXT;
+ALTER TABLE sessions ADD COLUMN audio_removed_at TEXT;
+UPDATE sessions SET updated_at = coalesce(ended_at, started_at);
+CREATE TABLE feedback_v2 (
+    session_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    estimate INTEGER,
+    scores TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+INSERT INTO feedback_v2 (session_id, estimate, created_at, report)
+    SELECT session_id, estimate, created_at, report FROM feedback;
+DROP TABLE feedback;
+ALTER TABLE feedback_v2 RENAME TO feedback
+""", _v1_audio_to_segments, "DROP TABLE audio")
+"""Audio is kept as 16-bit little-endian mono PCM segments placed on the session timeline (``start_s``), so a
+role-play in progress appends only what is new. ``feedback.scores`` holds the nine scores as JSON so the
+history lists without aggregating, and the long report comes last in the row so listing never reads it."""
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2)
 """Every migration in order; a new schema version appends one (never edit a released one)."""
 
 
@@ -111,9 +164,10 @@ def migrate(connection: Connection, migrations: Sequence[Migration] = MIGRATIONS
             continue
         connection.execute("BEGIN IMMEDIATE")
         try:
-            for statement in (s.strip() for s in migration.sql.split(";")):
-                if statement:
-                    connection.execute(statement)
+            _run_script(connection, migration.sql)
+            if migration.upgrade is not None:
+                migration.upgrade(connection)
+            _run_script(connection, migration.finish_sql)
             connection.execute(f"PRAGMA user_version = {migration.version}")
             connection.execute("COMMIT")
         except Exception:
@@ -121,3 +175,9 @@ def migrate(connection: Connection, migrations: Sequence[Migration] = MIGRATIONS
             raise
         applied.append(migration.version)
     return applied
+
+
+def _run_script(connection: Connection, sql: str) -> None:
+    for statement in (part.strip() for part in sql.split(";")):
+        if statement:
+            connection.execute(statement)

@@ -1,26 +1,35 @@
-"""The profile repository: every read and write of practice data, each change saved in one transaction with
-its outbox row for the future sync. Used only on the storage thread (see :mod:`worker`)."""
+"""The profile repository: every read and write of practice data (the rest of the app never sees SQL). Each
+change is one transaction, with its outbox row for the future sync in the same transaction. Used only on the
+storage thread (see :mod:`worker`)."""
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-import soundfile
+import sqlcipher3
 
 from oet_desktop.core.assessment.report import FeedbackReport
 from oet_desktop.core.audio.types import SAMPLE_RATE
+from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.practice.record import SessionRecord
-from oet_desktop.core.storage.database import Connection
+from oet_desktop.core.storage.database import Connection, storage_error
+from oet_desktop.core.storage.segments import AudioSegment, join_pieces, lay_out
 
 PATIENT_RATE = 22_050
+FINAL_STATUSES = ("finished", "ended_early", "interrupted")
+PRACTISED_STATUSES = ("finished", "ended_early")
+RETENTION_SETTING = "audio_retention_days"
+EXPORTED_TABLES = ("profile", "settings", "sessions", "turns", "feedback", "criterion_scores", "scenario_progress",
+                   "subscription_cache", "outbox")
+"""Every table but the audio (which an export writes as WAV files), in an order that respects references."""
 
 
 def utc_now() -> str:
@@ -28,10 +37,43 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    buffer = io.BytesIO()
-    soundfile.write(buffer, np.clip(samples, -1.0, 1.0), rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not serialisable: {type(value).__name__}")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """What one save writes: the session's row and turns, and audio segments (all of them, or the new ones)."""
+
+    session_id: str
+    scenario_id: str
+    mode: str
+    turn_mode: str
+    started_at: str
+    models: dict[str, str]
+    events: list[dict[str, Any]]
+    turns: list[dict[str, Any]]
+    status: str
+    segments: list[AudioSegment] = field(default_factory=list)
+    replace_audio: bool = True
+    """True: ``segments`` are the whole audio (earlier segments are replaced); False: they follow on."""
+
+    @classmethod
+    def whole(cls, session_id: str, record: SessionRecord, status: str, with_audio: bool = True) -> SessionSnapshot:
+        """The whole session at once (both tracks)."""
+        segments: list[AudioSegment] = []
+        if with_audio:
+            segments = (join_pieces("candidate", [(t, a, SAMPLE_RATE) for t, a in record.candidate_audio])
+                        + join_pieces("patient", list(record.patient_audio)))
+        return cls(session_id, record.scenario_id, record.mode, record.turn_mode, record.started_at,
+                   dict(record.models), list(record.events), [asdict(turn) for turn in record.turns], status,
+                   segments)
 
 
 @dataclass(frozen=True)
@@ -44,6 +86,26 @@ class SessionListing:
     status: str
     estimate: int | None
     scores: dict[str, int | None]
+    audio_removed: bool = False
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A saved session in the session-record JSON form (``format`` 1), as the assessment reads it."""
+
+    session_id: str
+    status: str
+    data: dict[str, Any]
+    audio_removed_at: str | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Who is practising."""
+
+    name: str
+    profession: str
+    created_at: str = field(default_factory=utc_now)
 
 
 class ProfileRepository:
@@ -55,74 +117,266 @@ class ProfileRepository:
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """All or nothing; a full disk or read-only file becomes a :class:`StorageError` naming the file."""
         try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlcipher3.OperationalError as error:
+            raise storage_error(self._path(), error) from error
+
+    def _path(self) -> Path:
+        row = self._db.execute("PRAGMA database_list").fetchone()
+        return Path(row[2]) if row and row[2] else Path("(the profile database)")
 
     def _outbox(self, entity: str, entity_id: str, payload: dict[str, Any], operation: str = "upsert") -> None:
         self._db.execute(
             "INSERT INTO outbox (entity, entity_id, operation, payload, idempotency_key, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (entity, entity_id, operation, json.dumps(payload), str(uuid.uuid4()), self._now()))
+            (entity, entity_id, operation, _dumps(payload), str(uuid.uuid4()), self._now()))
 
+    # --- profile and settings ------------------------------------------------------------------------
+    def profile(self) -> Profile | None:
+        """The profile's owner, if set."""
+        row = self._db.execute("SELECT name, profession, created_at FROM profile WHERE id = 1").fetchone()
+        return Profile(*row) if row else None
+
+    def save_profile(self, profile: Profile) -> None:
+        """Set the owner's name and profession."""
+        with self._transaction():
+            self._db.execute("INSERT INTO profile VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                             "name = excluded.name, profession = excluded.profession",
+                             (profile.name, profile.profession, profile.created_at))
+            self._outbox("profile", "1", {"name": profile.name, "profession": profile.profession})
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A setting's value (JSON-decoded), or ``default``."""
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def save_setting(self, key: str, value: Any) -> None:
+        """Set a setting (any JSON value)."""
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", (key, _dumps(value), self._now()))
+            self._outbox("setting", key, {"value": value})
+
+    # --- sessions -----------------------------------------------------------------------------------
     def save_session(self, session_id: str, record: SessionRecord, status: str, with_audio: bool = True) -> None:
         """Save the whole session (turns, events and both audio tracks) in one transaction: all of it or none.
-        Saving again replaces the earlier save (the engine saves as it goes)."""
-        turns = [(session_id, turn.index, json.dumps(asdict(turn), default=float)) for turn in record.turns]
-        audio = []
-        if with_audio:
-            for track, rate in (("candidate", SAMPLE_RATE), ("patient", PATIENT_RATE)):
-                samples = record.track(track, rate)
-                if samples.size:
-                    audio.append((session_id, track, rate, _wav_bytes(samples, rate), self._now()))
-        ended = self._now() if status != "in_progress" else None
-        with self._transaction():
-            self._db.execute(
-                "INSERT INTO sessions (id, scenario_id, mode, turn_mode, started_at, ended_at, status, models, events)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, "
-                "status = excluded.status, events = excluded.events",
-                (session_id, record.scenario_id, record.mode, record.turn_mode, record.started_at, ended, status,
-                 json.dumps(record.models), json.dumps(record.events)))
-            self._db.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
-            self._db.executemany("INSERT INTO turns (session_id, turn_index, data) VALUES (?, ?, ?)", turns)
-            self._db.executemany("INSERT OR REPLACE INTO audio (session_id, track, sample_rate, wav, saved_at) "
-                                 "VALUES (?, ?, ?, ?, ?)", audio)
-            self._outbox("session", session_id, {"scenario_id": record.scenario_id, "started_at": record.started_at,
-                                                 "status": status, "turns": len(turns)})
+        Saving again replaces the earlier save."""
+        self.save_snapshot(SessionSnapshot.whole(session_id, record, status, with_audio))
 
+    def save_snapshot(self, snapshot: SessionSnapshot) -> None:
+        """Save a snapshot in one transaction. A session reaching a final status gets an outbox row and counts
+        towards its scenario's progress once."""
+        s = snapshot
+        now = self._now()
+        turns = [(s.session_id, int(turn["index"]), _dumps(turn)) for turn in s.turns]
+        ended = now if s.status != "in_progress" else None
+        with self._transaction():
+            row = self._db.execute("SELECT status, (SELECT coalesce(max(seq) + 1, 0) FROM audio_segments WHERE "
+                                   "session_id = ?) FROM sessions WHERE id = ?", (s.session_id, s.session_id)
+                                   ).fetchone()
+            before, next_seq = (row[0], row[1]) if row else (None, 0)
+            self._db.execute(
+                "INSERT INTO sessions (id, scenario_id, mode, turn_mode, started_at, ended_at, status, models, events,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "ended_at = excluded.ended_at, status = excluded.status, events = excluded.events, "
+                "updated_at = excluded.updated_at",
+                (s.session_id, s.scenario_id, s.mode, s.turn_mode, s.started_at, ended, s.status, _dumps(s.models),
+                 _dumps(s.events), now))
+            self._db.execute("DELETE FROM turns WHERE session_id = ?", (s.session_id,))
+            self._db.executemany("INSERT INTO turns (session_id, turn_index, data) VALUES (?, ?, ?)", turns)
+            if s.replace_audio:
+                self._db.execute("DELETE FROM audio_segments WHERE session_id = ?", (s.session_id,))
+                next_seq = 0
+            self._db.executemany(
+                "INSERT INTO audio_segments VALUES (?, ?, ?, ?, ?, ?)",
+                [(s.session_id, seg.track, next_seq + n, seg.start_s, seg.sample_rate, seg.blob())
+                 for n, seg in enumerate(s.segments)])
+            if s.status in FINAL_STATUSES and s.status != before:
+                self._outbox("session", s.session_id, {"scenario_id": s.scenario_id, "started_at": s.started_at,
+                                                       "status": s.status, "turns": len(turns)})
+            if s.status in PRACTISED_STATUSES and before not in PRACTISED_STATUSES:
+                self._db.execute(
+                    "INSERT INTO scenario_progress VALUES (?, 1, ?) ON CONFLICT (scenario_id) DO UPDATE SET "
+                    "times_practised = times_practised + 1, last_practised = max(last_practised, excluded."
+                    "last_practised)", (s.scenario_id, s.started_at))
+
+    def recover_interrupted(self) -> list[str]:
+        """Mark sessions left "in progress" by a crash or a closed window as interrupted (their turns and audio
+        up to that moment are kept); returns their ids. Call once at start-up."""
+        ids = [r[0] for r in self._db.execute("SELECT id FROM sessions WHERE status = 'in_progress'").fetchall()]
+        if ids:
+            with self._transaction():
+                for session_id in ids:
+                    self._db.execute("UPDATE sessions SET status = 'interrupted', updated_at = ? WHERE id = ?",
+                                     (self._now(), session_id))
+                    self._outbox("session", session_id, {"status": "interrupted"})
+        return ids
+
+    def load_session(self, session_id: str) -> StoredSession | None:
+        """A saved session, or None."""
+        row = self._db.execute("SELECT scenario_id, mode, turn_mode, started_at, status, models, events, "
+                               "audio_removed_at FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            return None
+        turns = [json.loads(r[0]) for r in self._db.execute(
+            "SELECT data FROM turns WHERE session_id = ? ORDER BY turn_index", (session_id,)).fetchall()]
+        data = {"format": 1, "scenario": row[0], "mode": row[1], "turn_mode": row[2], "started_at": row[3],
+                "models": json.loads(row[5]), "events": json.loads(row[6]), "turns": turns}
+        return StoredSession(session_id, row[4], data, row[7])
+
+    def audio_segments(self, session_id: str, track: str) -> list[AudioSegment]:
+        """One side's saved audio segments, in order."""
+        rows = self._db.execute("SELECT start_s, sample_rate, pcm FROM audio_segments WHERE session_id = ? AND "
+                                "track = ? ORDER BY seq", (session_id, track)).fetchall()
+        return [AudioSegment.from_blob(track, r[0], r[1], r[2]) for r in rows]
+
+    def track(self, session_id: str, track: str, rate: int) -> np.ndarray | None:
+        """One side's audio laid out on the session timeline (int16 at ``rate``), or None if none is kept."""
+        segments = self.audio_segments(session_id, track)
+        return lay_out(segments, rate) if segments else None
+
+    def resolve(self, reference: str) -> str:
+        """A session id from ``latest``, an id, or the unique start of one."""
+        if reference == "latest":
+            row = self._db.execute("SELECT id FROM sessions ORDER BY started_at DESC, id DESC LIMIT 1").fetchone()
+            if row is None:
+                raise UserFacingError("There are no saved role-plays in your profile yet.",
+                                      "Practise one first (`oet-desktop practice --demo`).")
+            return str(row[0])
+        ids = [r[0] for r in self._db.execute("SELECT id FROM sessions WHERE id = ? OR substr(id, 1, ?) = ? "
+                                              "ORDER BY id", (reference, len(reference), reference)).fetchall()]
+        if reference in ids:
+            return reference
+        if len(ids) == 1:
+            return str(ids[0])
+        if not ids:
+            raise UserFacingError(f"No saved role-play is called {reference!r}.",
+                                  "See `oet-desktop history` for your sessions, or use `latest`.")
+        raise UserFacingError(f"{reference!r} matches {len(ids)} role-plays ({', '.join(ids[:3])}…).",
+                              "Give more of the session's name.")
+
+    def list_sessions(self, limit: int | None = None) -> list[SessionListing]:
+        """Sessions newest first, with their estimate and nine scores (one query, no aggregation)."""
+        rows = self._db.execute(
+            "SELECT s.id, s.scenario_id, s.started_at, s.status, f.estimate, f.scores, s.audio_removed_at "
+            "FROM sessions s LEFT JOIN feedback f ON f.session_id = s.id ORDER BY s.started_at DESC, s.id DESC "
+            "LIMIT ?", (-1 if limit is None else limit,)).fetchall()
+        return [SessionListing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}, r[6] is not None)
+                for r in rows]
+
+    def session_count(self) -> int:
+        """How many sessions are saved."""
+        return int(self._db.execute("SELECT count(*) FROM sessions").fetchone()[0])
+
+    def practised(self) -> dict[str, tuple[int, str]]:
+        """Per scenario id: how many times it was practised and when last."""
+        return {r[0]: (int(r[1]), str(r[2])) for r in self._db.execute("SELECT * FROM scenario_progress")}
+
+    # --- feedback -----------------------------------------------------------------------------------
     def save_feedback(self, session_id: str, report: FeedbackReport) -> None:
         """Save a session's feedback and its criterion scores (replacing earlier ones), with its outbox row."""
-        scores = [(session_id, c.criterion.value, c.score) for c in report.criteria]
+        scores = {c.criterion.value: c.score for c in report.criteria}
         estimate = report.estimate.score if report.estimate else None
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO feedback (session_id, report, estimate, created_at) "
-                             "VALUES (?, ?, ?, ?)", (session_id, json.dumps(report.as_dict()), estimate, self._now()))
+            self._db.execute("INSERT OR REPLACE INTO feedback (session_id, report, estimate, created_at, scores) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (session_id, _dumps(report.as_dict()), estimate, self._now(), _dumps(scores)))
             self._db.execute("DELETE FROM criterion_scores WHERE session_id = ?", (session_id,))
-            self._db.executemany("INSERT INTO criterion_scores VALUES (?, ?, ?)", scores)
-            self._outbox("feedback", session_id, {"estimate": estimate,
-                                                  "scores": {c: s for _, c, s in scores}})
+            self._db.executemany("INSERT INTO criterion_scores VALUES (?, ?, ?)",
+                                 [(session_id, c, s) for c, s in scores.items()])
+            self._outbox("feedback", session_id, {"estimate": estimate, "scores": scores})
 
     def load_feedback(self, session_id: str) -> FeedbackReport | None:
         """A session's saved feedback, if any."""
         row = self._db.execute("SELECT report FROM feedback WHERE session_id = ?", (session_id,)).fetchone()
         return FeedbackReport.from_dict(json.loads(row[0])) if row else None
 
-    def list_sessions(self, limit: int | None = None) -> list[SessionListing]:
-        """Sessions newest first, with their estimate and nine scores (one query)."""
-        rows = self._db.execute(
-            "SELECT s.id, s.scenario_id, s.started_at, s.status, f.estimate, "
-            "(SELECT json_group_object(criterion, score) FROM criterion_scores c WHERE c.session_id = s.id) "
-            "FROM sessions s LEFT JOIN feedback f ON f.session_id = s.id ORDER BY s.started_at DESC LIMIT ?",
-            (-1 if limit is None else limit,)).fetchall()
-        return [SessionListing(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]) if r[5] else {}) for r in rows]
+    def unscored_sessions(self) -> list[str]:
+        """Finished or ended-early sessions without feedback, oldest first."""
+        return [r[0] for r in self._db.execute(
+            "SELECT id FROM sessions s WHERE status IN ('finished', 'ended_early') AND NOT EXISTS "
+            "(SELECT 1 FROM feedback f WHERE f.session_id = s.id) ORDER BY started_at").fetchall()]
 
-    def session_count(self) -> int:
-        """How many sessions are saved."""
-        return int(self._db.execute("SELECT count(*) FROM sessions").fetchone()[0])
+    def all_feedback(self) -> list[FeedbackReport]:
+        """Every saved report, oldest session first."""
+        rows = self._db.execute("SELECT f.report FROM feedback f JOIN sessions s ON s.id = f.session_id "
+                                "ORDER BY s.started_at, s.id").fetchall()
+        return [FeedbackReport.from_dict(json.loads(r[0])) for r in rows]
+
+    # --- retention ----------------------------------------------------------------------------------
+    def retention_days(self) -> int | None:
+        """Days audio is kept (None: kept until the user deletes it)."""
+        value = self.setting(RETENTION_SETTING)
+        return int(value) if value else None
+
+    def apply_retention(self, now: datetime | None = None) -> int:
+        """Delete the audio of sessions older than the retention setting (their transcripts, feedback and scores
+        stay); returns how many sessions lost their audio."""
+        days = self.retention_days()
+        if not days:
+            return 0
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
+        with self._transaction():
+            ids = [r[0] for r in self._db.execute(
+                "SELECT id FROM sessions WHERE started_at < ? AND status != 'in_progress' AND audio_removed_at IS "
+                "NULL AND EXISTS (SELECT 1 FROM audio_segments a WHERE a.session_id = id)", (cutoff,)).fetchall()]
+            for session_id in ids:
+                self._db.execute("DELETE FROM audio_segments WHERE session_id = ?", (session_id,))
+                self._db.execute("UPDATE sessions SET audio_removed_at = ? WHERE id = ?", (self._now(), session_id))
+        return len(ids)
+
+    # --- export and import --------------------------------------------------------------------------
+    def dump_tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record but the audio, table by table (for "export everything")."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for table in EXPORTED_TABLES:
+            cursor = self._db.execute(f"SELECT * FROM {table} ORDER BY rowid")  # table names are ours
+            names = [d[0] for d in cursor.description]
+            out[table] = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return out
+
+    def restore_tables(self, tables: dict[str, list[dict[str, Any]]], audio: Iterable[tuple[str, AudioSegment]]) -> int:
+        """Add exported records (and ``(session id, segment)`` audio) in one transaction: all or nothing.
+        Sessions already in the profile are left as they are, and so are its owner and settings unless it has no
+        sessions yet; returns how many sessions were added."""
+        with self._transaction():
+            existing = {r[0] for r in self._db.execute("SELECT id FROM sessions").fetchall()}
+            added = {str(row.get("id")) for row in tables.get("sessions", [])} - existing
+            fresh = not existing  # a new profile takes the archive's owner and settings
+            for table in EXPORTED_TABLES:
+                known = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})").fetchall()}
+                for row in tables.get(table, []):
+                    unknown = set(row) - known
+                    if unknown:
+                        raise UserFacingError(f"The archive's {table} records have fields this app does not know "
+                                              f"({', '.join(sorted(unknown))}).",
+                                              "Import it with the app version that exported it, or a newer one.")
+                    if table == "outbox":  # numbered afresh after this profile's own; the idempotency key dedupes
+                        row = {k: v for k, v in row.items() if k != "seq"}
+                    session_id = row.get("id") if table == "sessions" else row.get("session_id")
+                    if (table == "sessions" or "session_id" in known) and session_id not in added:
+                        continue
+                    verb = "INSERT OR REPLACE" if fresh and table in ("profile", "settings", "subscription_cache") \
+                        else "INSERT OR IGNORE"
+                    self._db.execute(f"{verb} INTO {table} ({', '.join(row)}) "  # columns checked above
+                                     f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
+            next_seq: dict[str, int] = {}
+            for session_id, segment in audio:
+                if session_id in added:
+                    seq = next_seq.get(session_id, 0)
+                    next_seq[session_id] = seq + 1
+                    self._db.execute("INSERT INTO audio_segments VALUES (?, ?, ?, ?, ?, ?)",
+                                     (session_id, segment.track, seq, segment.start_s, segment.sample_rate,
+                                      segment.blob()))
+        return len(added)
 
     def pending_changes(self) -> int:
         """Outbox rows not yet synced."""
