@@ -77,19 +77,20 @@ def location_for(context: AppContext) -> ProfileLocation:
 @contextmanager
 def unlocked_profile(context: AppContext, create_for: Profession | None = None) -> Iterator[StorageThread]:
     """The profile, unlocked (and created for ``create_for`` when there is none yet); on opening, role-plays a
-    crash left unfinished are marked interrupted and the audio retention setting is applied."""
+    crash left unfinished are marked interrupted and the audio retention setting is applied. Notices go to
+    stderr, so a command's JSON output stays clean."""
     location = location_for(context)
     keys = key_source()
     if create_for is not None and not location.exists():
         storage = create_profile(location, keys, Profile("Candidate", create_for.value))
-        print(f"Created your encrypted profile in {location.folder} ({_protection(location)}).")
+        print(f"Created your encrypted profile in {location.folder} ({_protection(location)}).", file=sys.stderr)
     else:
         storage = open_profile(location, keys)
     try:
         interrupted = storage.call(ProfileRepository.recover_interrupted)
         if interrupted:
             print(f"Kept {len(interrupted)} role-play(s) cut short earlier, up to where they stopped: "
-                  f"{', '.join(interrupted)}.")
+                  f"{', '.join(interrupted)}.", file=sys.stderr)
         storage.call(ProfileRepository.apply_retention)
         yield storage
     finally:

@@ -28,8 +28,8 @@ def practised(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = user_environment(tmp_path_factory.mktemp("home"))
     result = run_cli("practice", "--demo", "--fast", "--scenario", SCENARIO, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert "Created your encrypted profile" in result.stdout
-    assert "key in the system keyring" in result.stdout
+    assert "Created your encrypted profile" in result.stderr
+    assert "key in the system keyring" in result.stderr
     assert "Saved in your profile as" in result.stdout
     return env
 
@@ -123,12 +123,12 @@ def test_a_role_play_killed_half_way_keeps_every_turn_up_to_the_kill(tmp_path: P
     assert len(heard) == 3
     history = run_cli("history", "--json", env=env)
     assert history.returncode == 0, history.stderr
-    assert "Kept 1 role-play(s) cut short earlier" in history.stdout
-    sessions = json.loads(history.stdout[history.stdout.index("["):])
+    assert "Kept 1 role-play(s) cut short earlier" in history.stderr
+    sessions = json.loads(history.stdout)
     assert [s["status"] for s in sessions] == ["interrupted"]
     report = run_cli("report", "latest", "--json", env=env)
     assert report.returncode == 0, report.stderr
-    said = [line["text"] for line in json.loads(report.stdout[report.stdout.index("{"):])["transcript"]
+    said = [line["text"] for line in json.loads(report.stdout)["transcript"]
             if line["speaker"] == "candidate"]
     assert said[:3] == heard
 
