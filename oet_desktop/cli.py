@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from oet_desktop import __version__
 from oet_desktop.app import AppContext, build_context
 from oet_desktop.core.errors import UserFacingError
@@ -38,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--llm-server", metavar="URL",
                         help="use an OpenAI-compatible server (e.g. http://localhost:8080/v1) instead of llama.cpp")
     parser.add_argument("--llm-server-model", default="default", help="model name to ask the server for")
+    parser.add_argument("--exit-when-interactive", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
 
     doctor = sub.add_parser("doctor", help="check this machine, the models and their speed")
@@ -62,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     bench_feedback = bench_sub.add_parser("feedback", help="time to score a 5-minute role-play")
     bench_feedback.add_argument("--out", type=Path, default=Path("bench-results/feedback.json"))
     bench_feedback.add_argument("--runs", type=int, default=5)
+    bench_launch = bench_sub.add_parser("launch", help="time from launch to an interactive window")
+    bench_launch.add_argument("--out", type=Path, default=Path("bench-results/launch.json"))
+    bench_launch.add_argument("--runs", type=int, default=5)
     bench_storage = bench_sub.add_parser("storage", help="open, save and list times of the encrypted store")
     bench_storage.add_argument("--out", type=Path, default=Path("bench-results/storage.json"))
     bench_storage.add_argument("--runs", type=int, default=5)
@@ -148,9 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _launch(context: AppContext, args: argparse.Namespace) -> int:
-    print("The oet-desktop window arrives in a later release; until then the app opens its doctor report.\n")
-    args.json, args.no_live = False, False
-    return _doctor(context, args)
+    from oet_desktop.ui.launch import run_window
+
+    return run_window(context, exit_when_interactive=args.exit_when_interactive)
 
 
 def _doctor(context: AppContext, args: argparse.Namespace) -> int:
@@ -191,6 +193,8 @@ def _install(context: AppContext, model_id: str) -> int:
             last[0] = percent
             print(f"\r{p.file}: {percent}% of {p.total_bytes / 1e6:.0f} MB", end="", file=sys.stderr)
 
+    import httpx
+
     with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as client:
         resolved = install_model(context.registry, entry, client, progress)
     print(f"\n{entry.id} is installed and verified at {resolved.root}")
@@ -198,19 +202,9 @@ def _install(context: AppContext, model_id: str) -> int:
 
 
 def _headless_parts(context: AppContext, phrasing: str) -> HeadlessParts:
-    from oet_desktop.core.models.catalog import ModelRole
-    from oet_desktop.core.practice.headless import HeadlessParts
-    from oet_desktop.core.practice.realiser import phrasing_for
+    from oet_desktop.core.practice.headless import parts_from_engines
 
-    engines = context.engines
-    llm_id = engines.model_id(ModelRole.LLM)
-    small = not engines.settings.llm_server_url and llm_id == context.catalog.default_for(ModelRole.LLM).id
-    models = {role.value: engines.model_id(role) for role in ModelRole}
-    if engines.settings.llm_server_url:
-        models["llm"] = f"{engines.settings.llm_server_url} ({engines.settings.llm_server_model})"
-    kinds = phrasing_for(phrasing, small)
-    return HeadlessParts(engines.transcriber(), engines.voice(), engines.embedder(),
-                         engines.language_model() if kinds else None, models, kinds)
+    return parts_from_engines(context.engines, context.catalog, phrasing)
 
 
 def _practice(context: AppContext, args: argparse.Namespace) -> int:
@@ -276,6 +270,8 @@ def _practise(context: AppContext, args: argparse.Namespace, scenario: Scenario,
 def _bench(context: AppContext, args: argparse.Namespace) -> int:
     if args.bench_command == "practice":
         return _bench_practice(context, args)
+    if args.bench_command == "launch":
+        return _bench_launch(args)
     if args.bench_command == "storage":
         from oet_desktop.profile_commands import bench_storage_command
 
@@ -345,6 +341,18 @@ def _scenarios(context: AppContext, args: argparse.Namespace) -> int:
         print(f"{scenario.id:<52} {scenario.profession.label:<22} {level:<3} {scenario.title}")
     for line in library.errors:
         print(f"error: {line}", file=sys.stderr)
+    return 0
+
+
+def _bench_launch(args: argparse.Namespace) -> int:
+    from oet_desktop.ui.bench import run_launch_benchmark
+
+    result = run_launch_benchmark(args.runs)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"Launch to an interactive window ({result['platform']}): median {result['median_s']:.2f} s, "
+          f"max {result['max_s']:.2f} s over {args.runs} launches (target <= 2 s)")
+    print(f"Written to {args.out}")
     return 0
 
 

@@ -31,6 +31,9 @@ fi
 # PipeWire) stays as it is. The tests add a private PulseAudio server (only installed with --dev, because on
 # a PipeWire desktop the pulseaudio package would replace PipeWire).
 apt_packages=(libportaudio2 libsndfile1)
+# Qt (the window): OpenGL/EGL, fonts, keyboard maps, D-Bus, and the X11 (xcb) platform plugin's libraries.
+apt_packages+=(libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 fonts-dejavu-core
+               libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
 ((DEV)) && apt_packages+=(libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox)
 command -v g++ >/dev/null || apt_packages+=(build-essential)
 "$PYTHON" -c "import ensurepip" 2>/dev/null || apt_packages+=(python3-venv)

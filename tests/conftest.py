@@ -116,3 +116,18 @@ def virtual_audio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtualA
         else:
             os.environ["XDG_RUNTIME_DIR"] = previous
         refresh_devices()
+
+
+@pytest.fixture
+def patient_sink(virtual_audio: VirtualAudio) -> Iterator[str]:
+    """A second null sink for the patient's voice, so it can be recorded apart from the candidate's."""
+    env = virtual_audio.env
+    module = subprocess.run(["pactl", "load-module", "module-null-sink", "sink_name=psink"], env=env,
+                            check=True, capture_output=True, text=True).stdout.strip()
+    # The app's speaker plays to the default sink; the candidate's WAVs go to vsink by name.
+    subprocess.run(["pactl", "set-default-sink", "psink"], env=env, check=True)
+    try:
+        yield "psink"
+    finally:
+        subprocess.run(["pactl", "set-default-sink", virtual_audio.sink], env=env, capture_output=True)
+        subprocess.run(["pactl", "unload-module", module], env=env, capture_output=True)

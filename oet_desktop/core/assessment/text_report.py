@@ -5,7 +5,7 @@ from __future__ import annotations
 from oet_desktop.core.assessment.progress import ProgressReport
 from oet_desktop.core.assessment.report import FeedbackReport
 
-_MEASURES = (
+MEASURES = (  # (key, label, unit) of the figures a report shows
     ("speech_rate_wpm", "Speech rate", "words/min"), ("articulation_rate_sps", "Articulation rate", "syllables/s"),
     ("mid_clause_pauses_per_min", "Pauses inside a clause", "per min"), ("mean_pause_s", "Mean pause", "s"),
     ("mean_length_of_run", "Mean length of run", "syllables"), ("fillers_per_100_words", "Fillers", "per 100 words"),
@@ -41,7 +41,7 @@ def format_feedback(report: FeedbackReport) -> str:
         lines.append(f"Estimate: {e.score} (range {e.low}\u2013{e.high}), grade {e.grade} ({e.grade_range}); "
                      f"{verdict}.")
         lines.append(f"  {e.disclaimer}")
-    figures = [(label, report.measures.get(key), unit) for key, label, unit in _MEASURES]
+    figures = [(label, report.measures.get(key), unit) for key, label, unit in MEASURES]
     shown = [f"  {label}: {value:g} {unit}".rstrip() for label, value, unit in figures if value is not None]
     if shown:
         lines += ["", "Figures:", *shown]

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import soundfile
 import soxr
-from scipy.signal import resample_poly
 
 from oet_desktop.core.audio.types import SAMPLE_RATE, Samples
 from oet_desktop.core.errors import AudioFileError
@@ -20,6 +19,8 @@ def resample(samples: Samples, from_rate: int, to_rate: int) -> Samples:
     """Resample mono audio with a polyphase filter (no aliasing, exact length ratio)."""
     if from_rate == to_rate or samples.size == 0:
         return samples.astype(np.float32, copy=False)
+    from scipy.signal import resample_poly  # imported on first use: scipy.signal takes about 1 s to import
+
     common = gcd(from_rate, to_rate)
     out = resample_poly(samples, to_rate // common, from_rate // common)
     return np.asarray(out, dtype=np.float32)

@@ -71,3 +71,21 @@ class ScenarioLibrary:
             and (not needle or needle in f"{s.title} {s.setting} {s.candidate.background}".lower())
         ]
         return sorted(found, key=lambda s: (s.profession.value, s.title))
+
+
+SETTING_KINDS = ("Home or care home", "Clinic, practice or pharmacy", "Hospital", "Elsewhere")
+"""The kinds of setting the library can be filtered by."""
+_KIND_WORDS = (
+    ("Home or care home", ("home",)),
+    ("Clinic, practice or pharmacy", ("clinic", "practice", "surgery", "health centre", "pharmacy", "outpatient")),
+    ("Hospital", ("hospital", "ward", "unit", "department", "emergency")),
+)
+
+
+def setting_kind(setting: str) -> str:
+    """Which of :data:`SETTING_KINDS` a scenario's setting is, from the words in it."""
+    text = setting.lower()
+    for kind, words in _KIND_WORDS:
+        if any(word in text for word in words):
+            return kind
+    return SETTING_KINDS[-1]

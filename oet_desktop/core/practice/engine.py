@@ -116,6 +116,8 @@ class RolePlayEngine:
         self._voice_cache: dict[str, tuple[Samples, int]] = {}
         self._origin = 0.0
         self.finished = False
+        self.thinking = False
+        """True from the end of the candidate's turn until the reply starts playing (for the window)."""
 
     # --- timeline ------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -239,6 +241,13 @@ class RolePlayEngine:
 
     # --- the reply -----------------------------------------------------------------------------------
     def _respond(self, start: float, end: float, detected_at: float) -> None:
+        self.thinking = True
+        try:
+            self._reply_to(start, end, detected_at)
+        finally:
+            self.thinking = False
+
+    def _reply_to(self, start: float, end: float, detected_at: float) -> None:
         began = time.perf_counter()
         latency = TurnLatency(endpoint_wait=max(0.0, detected_at - end))
         text = self._collect_transcript()
@@ -301,6 +310,7 @@ class RolePlayEngine:
                     turn.latency.processing = time.perf_counter() - began
                     turn.latency.response = turn.latency.endpoint_wait + turn.latency.processing
                     reply_start = detected_at + turn.latency.processing
+                    self.thinking = False
                 self.record.patient_audio.append((reply_start + played, audio, rate))
                 played += audio.size / rate
                 sentence_seconds += audio.size / rate

@@ -13,7 +13,9 @@ from oet_desktop.core.audio.memory import RecordingOutput
 from oet_desktop.core.audio.types import SAMPLE_RATE, Samples
 from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.embeddings.embedder import Embedder
+from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.llm.types import LanguageModel
+from oet_desktop.core.models.catalog import Catalog
 from oet_desktop.core.practice.clock import Clock, MonotonicClock, SimulatedClock
 from oet_desktop.core.practice.director import Director, MoveKind
 from oet_desktop.core.practice.engine import RolePlayEngine, TurnMode
@@ -43,6 +45,22 @@ class HeadlessParts:
     language_model: LanguageModel | None
     models: dict[str, str]
     phrasing: frozenset[MoveKind] = PHRASING["scripted"]
+
+
+def parts_from_engines(engines: EngineSet, catalog: Catalog, phrasing: str = "auto") -> HeadlessParts:
+    """The engines a role-play needs, loading each (slow: call off the UI thread). ``phrasing`` picks which moves
+    the language model phrases ("auto": by model size); the model is not loaded when it phrases none."""
+    from oet_desktop.core.models.catalog import ModelRole
+    from oet_desktop.core.practice.realiser import phrasing_for
+
+    llm_id = engines.model_id(ModelRole.LLM)
+    small = not engines.settings.llm_server_url and llm_id == catalog.default_for(ModelRole.LLM).id
+    models = {role.value: engines.model_id(role) for role in ModelRole}
+    if engines.settings.llm_server_url:
+        models["llm"] = f"{engines.settings.llm_server_url} ({engines.settings.llm_server_model})"
+    kinds = phrasing_for(phrasing, small)
+    return HeadlessParts(engines.transcriber(), engines.voice(), engines.embedder(),
+                         engines.language_model() if kinds else None, models, kinds)
 
 
 def demo_turns(scenario: Scenario) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 
 from oet_desktop.core.audio.types import AudioInput, Samples
 from oet_desktop.core.practice.engine import RolePlayEngine
@@ -16,9 +17,12 @@ log = logging.getLogger(__name__)
 class LiveRolePlay:
     """Runs ``engine`` on audio from ``microphone`` until :meth:`stop` (or the role-play finishes)."""
 
-    def __init__(self, engine: RolePlayEngine, microphone: AudioInput) -> None:
+    def __init__(self, engine: RolePlayEngine, microphone: AudioInput,
+                 after_turn: Callable[[], None] | None = None) -> None:
         self.engine = engine
         self.microphone = microphone
+        self._after_turn = after_turn
+        """Called on the worker after each new turn (e.g. to save the role-play as it goes)."""
         self._blocks: queue.Queue[Samples] = queue.Queue()
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._run, name="role-play", daemon=True)
@@ -37,7 +41,10 @@ class LiveRolePlay:
                     block = self._blocks.get(timeout=0.1)
                 except queue.Empty:
                     continue
+                turns = len(self.engine.record.turns)
                 self.engine.on_audio(block)
+                if self._after_turn is not None and len(self.engine.record.turns) != turns:
+                    self._after_turn()
         except BaseException as exc:  # reported to the caller; the microphone is closed by stop()
             log.exception("role-play worker failed")
             self.error = exc

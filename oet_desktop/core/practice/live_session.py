@@ -1,0 +1,143 @@
+"""One live role-play for the window: the engine on the real microphone and speaker, saved to the profile as it
+goes, with a status snapshot (whose turn it is, the captions, the time left, the microphone level, problems)
+that the window reads on a timer. Everything here may block and runs off the UI thread; :meth:`status` only
+reads."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from oet_desktop.core.audio.types import AudioInput, AudioOutput
+from oet_desktop.core.content.scenario import Scenario
+from oet_desktop.core.practice.clock import Clock, MonotonicClock
+from oet_desktop.core.practice.director import Director
+from oet_desktop.core.practice.engine import RolePlayEngine, TurnMode
+from oet_desktop.core.practice.headless import HeadlessParts
+from oet_desktop.core.practice.jargon import JargonDetector, load_lexicon
+from oet_desktop.core.practice.live import LiveRolePlay
+from oet_desktop.core.practice.realiser import Realiser
+from oet_desktop.core.practice.record import SessionRecord
+from oet_desktop.core.practice.session import Mode, Phase, PracticeSession
+from oet_desktop.core.speech.vad import VadConfig
+from oet_desktop.core.storage.journal import SessionJournal
+from oet_desktop.core.storage.worker import StorageThread
+
+log = logging.getLogger(__name__)
+
+STARTING, LISTENING, THINKING, SPEAKING, FINISHED = "starting", "listening", "thinking", "speaking", "finished"
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One line of the live captions."""
+
+    speaker: str  # "candidate" or "patient"
+    text: str
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What the window shows, read at any moment."""
+
+    state: str
+    elapsed_s: float
+    time_left_s: float | None
+    captions: list[Caption] = field(default_factory=list)
+    level_db: float = -100.0
+    problem: str | None = None
+    """A problem the candidate must know about (the microphone stopped, the engine failed)."""
+
+
+class LivePractice:
+    """A role-play through ``microphone`` and ``speaker``, saved as ``session_id`` in ``storage``."""
+
+    def __init__(self, scenario: Scenario, mode: Mode, turn_mode: TurnMode, parts: HeadlessParts,
+                 microphone: AudioInput, speaker: AudioOutput, storage: StorageThread, session_id: str,
+                 vad_config: VadConfig | None = None, clock: Clock | None = None) -> None:
+        self.scenario = scenario
+        self.session_id = session_id
+        self.microphone = microphone
+        self.speaker = speaker
+        self.clock = clock or MonotonicClock()
+        self.record = SessionRecord(scenario.id, mode.value, turn_mode.value, parts.models)
+        self.session = PracticeSession([scenario], mode, self.clock)
+        jargon = JargonDetector.for_scenario(scenario.lay_terms, load_lexicon(), scenario.interlocutor_words)
+        self.engine = RolePlayEngine(
+            self.session, Director(scenario, parts.embedder, jargon),
+            Realiser(scenario, parts.language_model, parts.phrasing), parts.transcriber, parts.voice, speaker,
+            self.clock, self.record, vad_config, turn_mode)
+        self.journal = SessionJournal(storage, session_id, self.record)
+        self.live = LiveRolePlay(self.engine, microphone, after_turn=self.journal.checkpoint)
+        self._started = False
+        self._stopped = False
+
+    def start(self) -> None:
+        """Warm the engines up, open the microphone and begin (slow the first time: call off the UI thread)."""
+        self.session.start()
+        self.live.start()
+        self._started = True
+        self.journal.checkpoint()
+
+    def status(self) -> LiveStatus:
+        """A snapshot for the window (cheap; safe from any thread)."""
+        engine = self.engine
+        if not self._started:
+            state = STARTING
+        elif engine.finished and not engine.patient_speaking:
+            state = FINISHED
+        elif engine.patient_speaking:
+            state = SPEAKING
+        elif engine.thinking:
+            state = THINKING
+        else:
+            state = LISTENING
+        captions = []
+        for turn in list(self.record.turns):
+            if turn.candidate_text:
+                captions.append(Caption("candidate", turn.candidate_text))
+            said = turn.heard_text if turn.heard_seconds is not None and turn.heard_text else turn.reply_text
+            if said:
+                captions.append(Caption("patient", said))
+        error = getattr(self.microphone, "error", None)
+        problem = (f"{error} Plug it back in and start again; everything said so far is saved." if error else
+                   f"The role-play stopped because of an error: {self.live.error}" if self.live.error else None)
+        elapsed = engine.now() if self._started else 0.0
+        left = self.session.time_left() if self.session.phase is Phase.ROLE_PLAY else None
+        if left is None and self.session.timed and self._started:
+            left = 0.0 if self.session.phase is not Phase.ROLE_PLAY else None
+        return LiveStatus(state, elapsed, left, captions, self.microphone.level_dbfs, problem)
+
+    def press(self) -> None:
+        """Push-to-talk: speaking starts."""
+        self.engine.press()
+
+    def release(self) -> None:
+        """Push-to-talk: speaking ends."""
+        self.engine.release()
+
+    def finish(self, end_early: bool = False) -> SessionRecord:
+        """Stop (with the closing line when ending early), wait for the patient to finish, and save the whole
+        role-play. Raises the storage error if it could not be saved."""
+        if not self._stopped:
+            self._stopped = True
+            self.live.stop(end_role_play=end_early or not self.engine.finished)
+            self.speaker.wait(15)
+        cut_short = self.live.error is not None or getattr(self.microphone, "error", None)
+        self._close_speaker()
+        self.journal.finish("interrupted" if cut_short else self.record.final_status())
+        return self.record
+
+    def _close_speaker(self) -> None:
+        close = getattr(self.speaker, "close", None)
+        if close is not None:
+            close()
+
+    def abandon(self) -> None:
+        """The window is closing mid role-play: stop at once and keep everything so far as interrupted."""
+        if not self._stopped:
+            self._stopped = True
+            self.live.stop(end_role_play=False)
+            self.speaker.stop()
+            self._close_speaker()
+        self.journal.finish("interrupted")

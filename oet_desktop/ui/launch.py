@@ -1,0 +1,58 @@
+"""Starting the window: the application object, the window shown before anything heavy loads, then the event
+loop."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+
+from oet_desktop.app import AppContext
+from oet_desktop.core.errors import UserFacingError
+
+
+class LazyKeyring:
+    """The ``keyring`` module, imported on first use (finding the keyring backends takes a few hundred ms, which
+    happens on a background task instead of before the window shows)."""
+
+    def __getattr__(self, name: str) -> object:
+        import keyring
+
+        return getattr(keyring, name)
+
+
+def has_display(environ: Mapping[str, str], platform: str = sys.platform) -> bool:
+    """True when Qt can open a window here (always on Windows and macOS)."""
+    if platform != "linux" or environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
+
+
+def run_window(context: AppContext, argv: list[str] | None = None, exit_when_interactive: bool = False) -> int:
+    """Show the main window and run until it is closed. ``exit_when_interactive`` (for the launch benchmark)
+    prints ``interactive`` once the shown window's event loop is taking input, and quits."""
+    if not has_display(os.environ):
+        raise UserFacingError("There is no display to open the window on.",
+                              "Run the app from your desktop, or use the command line (`oet-desktop --help`).")
+    from PySide6.QtWidgets import QApplication
+
+    from oet_desktop.ui.backend import Backend
+    from oet_desktop.ui.main_window import MainWindow, start_later
+    from oet_desktop.ui.tasks import Tasks
+
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("OET Speaking practice")
+    app.setOrganizationName("oet-desktop")
+    window = MainWindow(Backend(context, LazyKeyring(), os.environ), Tasks())
+    window.show()
+    start_later(window)
+    if exit_when_interactive:
+        from PySide6.QtCore import QTimer
+
+        def report() -> None:
+            print("interactive", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, report)  # runs once the event loop has painted the window and started it
+    return int(app.exec())

@@ -1,0 +1,73 @@
+"""Work off the UI thread: a function runs on a thread pool and its result (or error) comes back to a callback
+on the UI thread, so the window never freezes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class _Reply(QObject):
+    """Lives on the UI thread; the worker's signals reach it queued, so callbacks run on the UI thread."""
+
+    finished = Signal(object, object)  # result, error
+
+    def __init__(self, done: Callable[[Any], None] | None, failed: Callable[[BaseException], None] | None,
+                 forget: Callable[[_Reply], None]) -> None:
+        super().__init__()
+        self._done, self._failed, self._forget = done, failed, forget
+        self.finished.connect(self._deliver)
+
+    @Slot(object, object)
+    def _deliver(self, result: Any, error: BaseException | None) -> None:
+        self._forget(self)
+        if error is not None:
+            if self._failed is not None:
+                self._failed(error)
+            else:
+                log.error("background task failed: %s", error, exc_info=error)
+        elif self._done is not None:
+            self._done(result)
+
+
+class _Job(QRunnable):
+    def __init__(self, work: Callable[[], Any], reply: _Reply) -> None:
+        super().__init__()
+        self._work, self._reply = work, reply
+
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except BaseException as error:  # handed to the UI thread, which shows it
+            self._reply.finished.emit(None, error)
+        else:
+            self._reply.finished.emit(result, None)
+
+
+class Tasks:
+    """Runs functions on a thread pool; ``done``/``failed`` are called on the UI thread."""
+
+    def __init__(self, pool: QThreadPool | None = None) -> None:
+        self._pool = pool or QThreadPool.globalInstance()
+        self._pending: set[_Reply] = set()
+
+    def run(self, work: Callable[[], Any], done: Callable[[Any], None] | None = None,
+            failed: Callable[[BaseException], None] | None = None) -> None:
+        """Start ``work`` on the pool (call from the UI thread)."""
+        reply = _Reply(done, failed, self._pending.discard)
+        self._pending.add(reply)
+        self._pool.start(_Job(work, reply))
+
+    @property
+    def busy(self) -> bool:
+        """True while any task has not reported back."""
+        return bool(self._pending)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Wait for the pool to drain (shutdown and tests)."""
+        return self._pool.waitForDone(msecs)

@@ -1,0 +1,1 @@
+"""Small custom widgets (level meter, charts, timer)."""

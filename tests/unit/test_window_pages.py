@@ -1,0 +1,170 @@
+"""The window's pages with pytest-qt on the real core (no models): every action reachable by keyboard, the
+library's filters, the exam preparation clock, feedback evidence jumping to the transcript, and unlocking a
+passphrase profile (a wrong passphrase is a message in the window and changes nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTextBrowser,
+    QTreeWidget,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from oet_desktop.app import build_context
+from oet_desktop.core.content.library import ScenarioLibrary, bundled_scenarios_dir, setting_kind
+from oet_desktop.core.paths import AppPaths
+from oet_desktop.core.storage.keys import PASSPHRASE_ENV, KeyringKeys
+from oet_desktop.core.storage.profile import KeySource, ProfileLocation, create_profile
+from oet_desktop.core.storage.repository import Profile
+from oet_desktop.ui.backend import Backend
+from oet_desktop.ui.main_window import MainWindow
+from oet_desktop.ui.pages.feedback import FeedbackPage
+from oet_desktop.ui.pages.first_run import FirstRunPage
+from oet_desktop.ui.pages.history import HistoryPage
+from oet_desktop.ui.pages.library import LibraryPage
+from oet_desktop.ui.pages.preparation import PreparationPage
+from oet_desktop.ui.pages.roleplay import RolePlayPage
+from oet_desktop.ui.pages.settings import SettingsPage
+from oet_desktop.ui.pages.unlock import UnlockPage
+from oet_desktop.ui.tasks import Tasks
+from tests.keyring_backend import MemoryKeyring
+from tests.report_samples import sample_feedback_report
+
+LIBRARY = ScenarioLibrary.load([bundled_scenarios_dir()])
+INTERACTIVE = (QAbstractButton, QComboBox, QLineEdit, QListWidget, QPlainTextEdit, QSpinBox, QTableWidget,
+               QTextBrowser, QTreeWidget)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    backend = MemoryKeyring()
+    before = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(before)
+
+
+def _pages(qtbot: QtBot) -> list[QWidget]:
+    pages: list[QWidget] = [
+        FirstRunPage(True, lambda *args: None), UnlockPage(), LibraryPage(), PreparationPage(), RolePlayPage(),
+        FeedbackPage(), HistoryPage(), SettingsPage(build_context().catalog, True),
+    ]
+    for page in pages:
+        qtbot.addWidget(page)
+    return pages
+
+
+def test_every_action_is_reachable_by_keyboard(qtbot: QtBot) -> None:
+    for page in _pages(qtbot):
+        widgets = [w for w in page.findChildren(QWidget) if isinstance(w, INTERACTIVE)
+                   and not isinstance(w.parentWidget(), INTERACTIVE)]  # not a field's own clear button
+        assert widgets, type(page).__name__
+        for widget in widgets:
+            assert widget.focusPolicy() & Qt.FocusPolicy.TabFocus, f"{type(page).__name__}: {widget!r}"
+        for button in page.findChildren(QPushButton):
+            assert "&" in button.text(), f"{type(page).__name__}: {button.text()!r} has no Alt shortcut"
+
+
+def test_library_filters_by_profession_difficulty_setting_practised_and_text(qtbot: QtBot) -> None:
+    page = LibraryPage()
+    qtbot.addWidget(page)
+    page.set_library(LIBRARY, {"nursing-insulin-start-driver"}, "nursing")
+    nursing = [s for s in LIBRARY.scenarios.values() if s.profession.value == "nursing"]
+    assert page.list.count() == len(nursing)
+    assert page.preview.toPlainText().startswith(page.visible_scenarios()[0].title)
+    page.unpractised.setChecked(True)
+    assert page.list.count() == len(nursing) - 1
+    page.profession.setCurrentIndex(0)
+    page.unpractised.setChecked(False)
+    assert page.list.count() == len(LIBRARY.scenarios)
+    page.difficulty.setCurrentIndex(page.difficulty.findData(3))
+    assert {s.difficulty for s in page.visible_scenarios()} == {3}
+    page.difficulty.setCurrentIndex(0)
+    page.setting.setCurrentIndex(page.setting.findData("Home or care home"))
+    assert page.visible_scenarios()
+    assert all(setting_kind(s.setting) == "Home or care home" for s in page.visible_scenarios())
+    page.setting.setCurrentIndex(0)
+    qtbot.keyClicks(page.search, "zzzz no such words")
+    assert page.list.count() == 0
+    assert "No role-play matches" in page.preview.toPlainText()
+    assert not page.prepare_button.isEnabled()
+
+
+def test_the_exam_preparation_clock_starts_the_role_play_when_time_is_up(qtbot: QtBot) -> None:
+    page = PreparationPage()
+    qtbot.addWidget(page)
+    page.preparation_s = 0.5
+    scenario = LIBRARY.get("nursing-insulin-start-driver")
+    assert scenario is not None
+    page.show_scenario(scenario)
+    qtbot.keyClicks(page.notes, "ask about driving")
+    with qtbot.waitSignal(page.start_requested, timeout=3000) as started:
+        pass
+    assert started.args == ["nursing-insulin-start-driver", "exam", "ask about driving"]
+
+
+def test_evidence_quotes_jump_to_their_moment_in_the_transcript(qtbot: QtBot) -> None:
+    page = FeedbackPage()
+    qtbot.addWidget(page)
+    report = sample_feedback_report()
+    page.show_report(report, has_audio=False)
+    assert len(page.chart.rows) == 9
+    assert "Estimated score 330" in page.estimate.text()
+    assert "not from OET" in page.disclaimer.text() or "estimate" in page.disclaimer.text().lower()
+    assert not page.play_button.isEnabled()  # recordings deleted: playback says why instead
+    quote_item = None
+    for index in range(page.evidence.topLevelItemCount()):
+        top = page.evidence.topLevelItem(index)
+        for child in range(top.childCount()):
+            for grandchild in range(top.child(child).childCount()):
+                candidate = top.child(child).child(grandchild)
+                if candidate.data(0, Qt.ItemDataRole.UserRole) == 40.6:
+                    quote_item = candidate
+    assert quote_item is not None
+    page.evidence.itemActivated.emit(quote_item, 0)
+    assert page.tabs.currentIndex() == 1
+    assert page.transcript.currentItem().text().startswith("[0:40] You: Um, two puffs")
+
+
+def test_a_wrong_passphrase_is_a_message_in_the_window_and_changes_nothing(
+        qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    paths = AppPaths(tmp_path / "data", tmp_path / "cache", tmp_path / "log")
+    location = ProfileLocation.in_data_dir(paths.data_dir)
+    create_profile(location, KeySource(KeyringKeys(keyring), {PASSPHRASE_ENV: "harbour lantern six"}),
+                   Profile("Amira", "nursing")).close()
+    before = hashlib.sha256(location.db_path.read_bytes()).hexdigest()
+    context = build_context(paths)
+    window = MainWindow(Backend(context, keyring, {}), Tasks())
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    assert window.pages.currentWidget() is window.unlock_page
+    qtbot.keyClicks(window.unlock_page.passphrase, "harbour lantern seven")
+    qtbot.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "does not open" in window.unlock_page.message.text(), timeout=10_000)
+    assert "has not been changed" in window.unlock_page.message.text()
+    assert hashlib.sha256(location.db_path.read_bytes()).hexdigest() == before
+    assert not window.navigation.isEnabled()
+    window.unlock_page.passphrase.clear()
+    qtbot.keyClicks(window.unlock_page.passphrase, "harbour lantern six")
+    qtbot.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(window.navigation.isEnabled, timeout=10_000)
+    qtbot.waitUntil(lambda: window.library_page.list.count() > 0, timeout=10_000)
+    assert window.library_page.profession.currentData() == "nursing"
+    window.close()
