@@ -7,6 +7,7 @@ from collections.abc import Callable
 import httpx
 
 from oet_desktop.core.embeddings.embedder import SentenceTransformerEmbedder
+from oet_desktop.core.embeddings.process_embedder import ProcessEmbedder
 from oet_desktop.core.llm.llama_cpp_backend import LlamaCppModel
 from oet_desktop.core.llm.openai_backend import OpenAICompatibleModel
 from oet_desktop.core.llm.types import LanguageModel
@@ -32,7 +33,7 @@ class EngineSet:
         self._transcriber: FasterWhisperTranscriber | None = None
         self._language_model: LanguageModel | None = None
         self._voice: PiperVoiceEngine | None = None
-        self._embedder: SentenceTransformerEmbedder | None = None
+        self._embedder: SentenceTransformerEmbedder | ProcessEmbedder | None = None
 
     def model_id(self, role: ModelRole) -> str:
         """The catalogue id in use for a role (the setting, or the catalogue's default)."""
@@ -77,11 +78,12 @@ class EngineSet:
             self._voice = PiperVoiceEngine(model.main_path, deterministic=self.settings.deterministic_voice)
         return self._voice
 
-    def embedder(self) -> SentenceTransformerEmbedder:
-        """Sentence embeddings."""
+    def embedder(self) -> SentenceTransformerEmbedder | ProcessEmbedder:
+        """Sentence embeddings (in a child process when ``settings.embedder_in_process`` is off)."""
         if self._embedder is None:
             model = self._model(ModelRole.EMBEDDING, self.settings.embedding_model)
-            self._embedder = SentenceTransformerEmbedder(model.main_path)
+            self._embedder = (SentenceTransformerEmbedder(model.main_path) if self.settings.embedder_in_process
+                              else ProcessEmbedder(model.main_path))
         return self._embedder
 
     def load_all(self) -> None:

@@ -23,3 +23,6 @@ class EngineSettings:
     llm_phrasing: str = "auto"
     """Which interlocutor moves the language model phrases: "auto", "scripted", "free" or "all"."""
     llm_context_tokens: int = 2048
+    embedder_in_process: bool = True
+    """False runs the sentence-embedding model in a child process (the window does: importing torch would
+    otherwise freeze it for up to half a second)."""

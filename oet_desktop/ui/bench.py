@@ -4,12 +4,16 @@ its event loop takes input."""
 from __future__ import annotations
 
 import os
+import selectors
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+TIMEOUT_S = 60.0
 
 
 def run_launch_benchmark(runs: int = 5) -> dict[str, Any]:
@@ -20,16 +24,25 @@ def run_launch_benchmark(runs: int = 5) -> dict[str, Any]:
         env.setdefault("QT_QPA_PLATFORM", "offscreen")
     times = []
     for run in range(runs):
-        began = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.strip() == "interactive":
-                times.append(time.perf_counter() - began)
-                break
-        _, errors = process.communicate(timeout=60)
-        if len(times) < run + 1 or process.returncode != 0:
-            raise RuntimeError(f"the app did not start (exit {process.returncode}): {errors.strip()[-500:]}")
+        with tempfile.TemporaryFile("w+") as errors:
+            began = time.perf_counter()
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True, env=env)
+            assert process.stdout is not None
+            ready = selectors.DefaultSelector()
+            ready.register(process.stdout, selectors.EVENT_READ)
+            while time.perf_counter() - began < TIMEOUT_S and ready.select(TIMEOUT_S):
+                line = process.stdout.readline()
+                if not line or line.strip() == "interactive":
+                    if line:
+                        times.append(time.perf_counter() - began)
+                    break
+            try:
+                process.wait(TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            if len(times) < run + 1 or process.returncode != 0:
+                errors.seek(0)
+                raise RuntimeError(f"the app did not start (exit {process.returncode}): {errors.read()[-500:]}")
     return {"platform": env.get("QT_QPA_PLATFORM", "display"), "runs": runs,
             "seconds": [round(t, 3) for t in times], "median_s": round(statistics.median(times), 3),
             "max_s": round(max(times), 3), "target_s": 2.0}

@@ -34,12 +34,17 @@ def run_window(context: AppContext, argv: list[str] | None = None, exit_when_int
     if not has_display(os.environ):
         raise UserFacingError("There is no display to open the window on.",
                               "Run the app from your desktop, or use the command line (`oet-desktop --help`).")
+    from dataclasses import replace
+
     from PySide6.QtWidgets import QApplication
 
+    from oet_desktop.core.engines import EngineSet
     from oet_desktop.ui.backend import Backend
     from oet_desktop.ui.main_window import MainWindow, start_later
     from oet_desktop.ui.tasks import Tasks
 
+    # The window keeps torch out of its own process: the embedding model runs in a child process.
+    context.engines = EngineSet(context.registry, replace(context.engines.settings, embedder_in_process=False))
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("OET Speaking practice")
     app.setOrganizationName("oet-desktop")

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -42,13 +42,26 @@ log = logging.getLogger(__name__)
 NAVIGATION = ("Role-plays", "History", "Settings")
 
 
-def preload_llama_cpp() -> None:
-    """Load llama.cpp's native library now, before the window shows: loading a shared library holds Python's
-    lock for ~0.15 s, which would otherwise freeze the window when the language model first loads."""
-    try:
-        import llama_cpp  # noqa: F401
-    except Exception as error:  # a broken build is reported when the model is used, not here
-        log.warning("llama.cpp could not be loaded: %s", error)
+NATIVE_LIBRARIES = ("llama_cpp", "faster_whisper", "onnxruntime")
+"""The language model's, speech recognition's and the voice's native libraries."""
+
+
+def preload_native_libraries() -> None:
+    """Load the engines' native libraries now, before the window shows: loading a shared library holds Python's
+    global lock (0.05–0.15 s each here), which would otherwise freeze the window when a model first loads."""
+    import importlib
+
+    for name in NATIVE_LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # a broken build is reported when its model is used, not here
+            log.warning("%s could not be loaded: %s", name, error)
+
+
+def _serial_pool() -> QThreadPool:
+    pool = QThreadPool()
+    pool.setMaxThreadCount(1)
+    return pool
 
 
 def _microphone(device: Any) -> AudioInput:
@@ -99,8 +112,10 @@ class MainWindow(QMainWindow):
                  open_microphone: Callable[[Any], AudioInput] | None = None,
                  open_speaker: Callable[[Any], AudioOutput] | None = None) -> None:
         super().__init__()
-        preload_llama_cpp()
+        preload_native_libraries()
         self.backend, self.tasks = backend, tasks
+        self.saves = Tasks(_serial_pool())
+        """Setting changes, saved one at a time and in order."""
         self.open_microphone = open_microphone or _microphone
         """Opens the chosen input device (by name, or None for the default); passed in for tests."""
         self.open_speaker = open_speaker or _speaker
@@ -295,8 +310,13 @@ class MainWindow(QMainWindow):
             return
         self._warming = context.engines
         self.statusBar().showMessage("Loading the voice and speech recognition…")
-        self.tasks.run(lambda: parts_from_engines(context.engines, context.catalog),
-                       lambda _: self.statusBar().showMessage("Ready"),
+        def load() -> None:
+            parts = parts_from_engines(context.engines, context.catalog)
+            for engine in (parts.transcriber, parts.voice, parts.embedder, parts.language_model):
+                if engine is not None and hasattr(engine, "load"):
+                    engine.load()
+
+        self.tasks.run(load, lambda _: self.statusBar().showMessage("Ready"),
                        lambda error: log.info("warm-up failed (shown when the role-play starts): %s", error))
 
     def refresh_history(self) -> None:
@@ -371,7 +391,9 @@ class MainWindow(QMainWindow):
         self.roleplay_page.stop_polling()
         problem = live.status().problem
         storage, engines = self.backend.storage, self.backend.context.engines
-        assert storage is not None
+        if storage is None:
+            self.show_error("Your practice data is locked, so the role-play could not be saved.")
+            return
         self.statusBar().showMessage("Saving and scoring your role-play…")
 
         def finish_and_score() -> Any:
@@ -501,7 +523,7 @@ class MainWindow(QMainWindow):
             self.settings_page.say("Saved." + (f" Recordings of {removed} older role-play(s) were deleted."
                                                if removed else ""))
 
-        self.tasks.run(save, saved, self.show_error)
+        self.saves.run(save, saved, self.show_error)
 
     def _export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export everything", "oet-practice-export.zip",
@@ -514,7 +536,9 @@ class MainWindow(QMainWindow):
         from oet_desktop.core.storage.archive import export_archive
 
         storage = self.backend.storage
-        assert storage is not None
+        if storage is None:
+            self.show_error("Your practice data is locked; unlock it to export.")
+            return
         self.settings_page.say("Exporting…")
         self.tasks.run(lambda: export_archive(storage, Path(path), write_session_pdf),
                        lambda summary: self.settings_page.say(
@@ -538,11 +562,15 @@ class MainWindow(QMainWindow):
             return erase_profile(backend.location, backend.keyring, (backend.context.paths.data_dir / "sessions",))
 
         def erased(_: list[str]) -> None:
-            self.navigation.setEnabled(False)
             QMessageBox.information(self, "Erased", "Everything was erased. You can start again.")
             self._begin_first_run()
 
-        self.tasks.run(erase, erased, self.show_error)
+        def failed(error: BaseException) -> None:
+            self.show_error(error)
+            self.start()  # whatever is left: unlock it again, or begin afresh
+
+        self.navigation.setEnabled(False)
+        self.tasks.run(erase, erased, failed)
 
     def _change_passphrase(self) -> None:
         from oet_desktop.core.storage.keys import passphrase_key
@@ -565,8 +593,10 @@ class MainWindow(QMainWindow):
             self.settings_page.say(describe(error))
             return
         backend = self.backend
-        assert backend.storage is not None
         storage = backend.storage
+        if storage is None:
+            self.show_error("Your practice data is locked; unlock it to change the passphrase.")
+            return
         self.tasks.run(lambda: protect_with_passphrase(storage, backend.location, backend.keyring, key),
                        lambda _: self.settings_page.say("Your data is now protected by the new passphrase."),
                        self.show_error)

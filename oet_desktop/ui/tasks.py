@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +25,18 @@ class _Reply(QObject):
 
     @Slot(object, object)
     def _deliver(self, result: Any, error: BaseException | None) -> None:
-        self._forget(self)
+        QTimer.singleShot(0, lambda: self._forget(self))  # released after this slot has returned
+        if error is None and self._done is not None:
+            try:
+                self._done(result)
+            except Exception as failure:  # a bug showing the result: reported like the task's own errors
+                log.exception("showing a background result failed")
+                error = failure
         if error is not None:
             if self._failed is not None:
                 self._failed(error)
             else:
                 log.error("background task failed: %s", error, exc_info=error)
-        elif self._done is not None:
-            self._done(result)
 
 
 class _Job(QRunnable):

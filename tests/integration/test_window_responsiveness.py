@@ -1,6 +1,9 @@
-"""The window never freezes: while the language model loads and while it generates (on the app's background
-tasks), the UI thread's event loop keeps running. Measured as the drift of a 10 ms timer: every gap beyond
-10 ms is a stall, and the longest must stay under 50 ms."""
+"""The window never freezes: while the language model, the voice and the embedding model load, and while the
+language model generates (on the app's background tasks), the UI thread's event loop keeps running. Measured as
+the drift of a 10 ms timer: every gap beyond 10 ms is a stall, and the longest must stay under 50 ms.
+
+Not covered yet: loading the speech-recognition model stalls the UI thread for about 0.1 s once, while the
+`tokenizers` library parses Whisper's tokenizer.json holding Python's lock (see docs/ui.md)."""
 
 from __future__ import annotations
 
@@ -71,7 +74,8 @@ def _measure(qtbot: QtBot, tasks: Tasks, work: Callable[[], Any], timeout_ms: in
 
 def test_model_loading_and_generation_never_stall_the_window(qtbot: QtBot, registry: ModelRegistry,
                                                              tmp_path: Path, memory_keyring: Any) -> None:
-    engines = EngineSet(registry, EngineSettings())  # a fresh set: the model really loads here
+    # A fresh engine set as the window makes it (embedding model in a child process): every model loads here.
+    engines = EngineSet(registry, EngineSettings(embedder_in_process=False))
     context = AppContext(AppPaths(tmp_path / "d", tmp_path / "c", tmp_path / "l"), load_catalog(catalog_path()),
                          registry, engines)
     tasks = Tasks()
@@ -86,18 +90,25 @@ def test_model_loading_and_generation_never_stall_the_window(qtbot: QtBot, regis
         model.load()
         return model
 
-    load_stalls, model = _measure(qtbot, tasks, load, 120_000)
+    phases: dict[str, list[float]] = {}
+    phases["language model load"], model = _measure(qtbot, tasks, load, 120_000)
 
     def generate() -> str:
         messages = [ChatMessage("system", "You are a patient in a clinic."),
                     ChatMessage("user", "How have you been sleeping this week?")]
         return "".join(model.stream_chat(messages, GenerationSettings(max_tokens=64, temperature=0.0, seed=1)))
 
-    generate_stalls, reply = _measure(qtbot, tasks, generate, 120_000)
+    phases["generation"], reply = _measure(qtbot, tasks, generate, 120_000)
     assert reply.strip()
-    for name, stalls in (("model load", load_stalls), ("generation", generate_stalls)):
+    phases["voice load"], _ = _measure(qtbot, tasks, lambda: engines.voice().speak_all("Good morning."), 120_000)
+    phases["embedding model load"], vectors = _measure(
+        qtbot, tasks, lambda: engines.embedder().embed(["I am worried about my driving licence."]), 180_000)
+    assert vectors.shape == (1, 384)
+    for name, stalls in phases.items():
         print(f"{name}: {len(stalls)} ticks, worst stall {max(stalls):.1f} ms, median late "
               f"{statistics.median(stalls):.2f} ms")
+    for name, stalls in phases.items():
         assert len(stalls) > 20
         assert max(stalls) < STALL_LIMIT_MS, f"{name}: the UI thread stalled {max(stalls):.0f} ms"
+    engines.unload_all()
     window.close()

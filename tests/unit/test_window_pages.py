@@ -168,3 +168,31 @@ def test_a_wrong_passphrase_is_a_message_in_the_window_and_changes_nothing(
     qtbot.waitUntil(lambda: window.library_page.list.count() > 0, timeout=10_000)
     assert window.library_page.profession.currentData() == "nursing"
     window.close()
+
+
+def test_leaving_preparation_stops_the_exam_clock(qtbot: QtBot) -> None:
+    page = PreparationPage()
+    qtbot.addWidget(page)
+    page.show()
+    page.preparation_s = 0.4
+    scenario = LIBRARY.get("nursing-insulin-start-driver")
+    assert scenario is not None
+    page.show_scenario(scenario)
+    page.hide()  # the candidate went to History instead
+    with qtbot.assertNotEmitted(page.start_requested, wait=1000):
+        pass
+
+
+def test_typing_a_retention_period_saves_once_when_finished(qtbot: QtBot) -> None:
+    page = SettingsPage(build_context().catalog, True)
+    qtbot.addWidget(page)
+    page.show()
+    page.load({"audio_retention_days": 90}, [])
+    saved: list[tuple[str, object]] = []
+    page.changed.connect(lambda key, value: saved.append((key, value)))
+    page.retention.setFocus()
+    page.retention.lineEdit().selectAll()
+    qtbot.keyClicks(page.retention, "30")
+    assert saved == []  # "3" alone must never be saved: it would delete recordings older than 3 days
+    qtbot.keyClick(page.retention, Qt.Key.Key_Return)
+    assert saved == [("audio_retention_days", 30)]

@@ -118,6 +118,8 @@ class RolePlayEngine:
         self.finished = False
         self.thinking = False
         """True from the end of the candidate's turn until the reply starts playing (for the window)."""
+        self.replying = False
+        """True while the reply's sentences are still being synthesised and queued (it is being spoken)."""
 
     # --- timeline ------------------------------------------------------------------------------------
     def now(self) -> float:
@@ -291,6 +293,13 @@ class RolePlayEngine:
         self._word_timing.clear()
 
     def _speak(self, move: Move, turn: TurnRecord, began: float, detected_at: float) -> None:
+        self.replying = True
+        try:
+            self._say(move, turn, began, detected_at)
+        finally:
+            self.replying = False
+
+    def _say(self, move: Move, turn: TurnRecord, began: float, detected_at: float) -> None:
         realisation = Realisation(move)
         mark = time.perf_counter()
         sentences: list[tuple[str, float]] = []

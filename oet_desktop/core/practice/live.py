@@ -23,16 +23,25 @@ class LiveRolePlay:
         self.microphone = microphone
         self._after_turn = after_turn
         """Called on the worker after each new turn (e.g. to save the role-play as it goes)."""
-        self._blocks: queue.Queue[Samples] = queue.Queue()
+        self._blocks: queue.Queue[Samples | str] = queue.Queue()
+        """Microphone blocks, and the push-to-talk commands "press"/"release" (so the worker runs them too)."""
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._run, name="role-play", daemon=True)
         self.error: BaseException | None = None
 
     def start(self) -> None:
-        """Open the microphone and begin."""
+        """Open the microphone and begin (a microphone that fails to open leaves no thread behind)."""
         self.engine.start()
-        self._worker.start()
         self.microphone.start(self._blocks.put)
+        self._worker.start()
+
+    def press(self) -> None:
+        """Push-to-talk pressed (handled on the worker, in order with the audio)."""
+        self._blocks.put("press")
+
+    def release(self) -> None:
+        """Push-to-talk released: the reply is worked out on the worker, never on the caller's thread."""
+        self._blocks.put("release")
 
     def _run(self) -> None:
         try:
@@ -42,7 +51,10 @@ class LiveRolePlay:
                 except queue.Empty:
                     continue
                 turns = len(self.engine.record.turns)
-                self.engine.on_audio(block)
+                if isinstance(block, str):
+                    self.engine.press() if block == "press" else self.engine.release()
+                else:
+                    self.engine.on_audio(block)
                 if self._after_turn is not None and len(self.engine.record.turns) != turns:
                     self._after_turn()
         except BaseException as exc:  # reported to the caller; the microphone is closed by stop()

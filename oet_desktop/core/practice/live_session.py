@@ -71,6 +71,7 @@ class LivePractice:
         self.live = LiveRolePlay(self.engine, microphone, after_turn=self.journal.checkpoint)
         self._started = False
         self._stopped = False
+        self._saved = False
 
     def start(self) -> None:
         """Warm the engines up, open the microphone and begin (slow the first time: call off the UI thread)."""
@@ -86,7 +87,7 @@ class LivePractice:
             state = STARTING
         elif engine.finished and not engine.patient_speaking:
             state = FINISHED
-        elif engine.patient_speaking:
+        elif engine.patient_speaking or engine.replying:
             state = SPEAKING
         elif engine.thinking:
             state = THINKING
@@ -110,22 +111,28 @@ class LivePractice:
 
     def press(self) -> None:
         """Push-to-talk: speaking starts."""
-        self.engine.press()
+        self.live.press()
 
     def release(self) -> None:
-        """Push-to-talk: speaking ends."""
-        self.engine.release()
+        """Push-to-talk: speaking ends (the reply is worked out on the role-play's worker)."""
+        self.live.release()
 
     def finish(self, end_early: bool = False) -> SessionRecord:
         """Stop (with the closing line when ending early), wait for the patient to finish, and save the whole
-        role-play. Raises the storage error if it could not be saved."""
-        if not self._stopped:
-            self._stopped = True
-            self.live.stop(end_role_play=end_early or not self.engine.finished)
-            self.speaker.wait(15)
-        cut_short = self.live.error is not None or getattr(self.microphone, "error", None)
-        self._close_speaker()
-        self.journal.finish("interrupted" if cut_short else self.record.final_status())
+        role-play. The save is attempted whatever went wrong before it; raises the storage error if it failed
+        (call again to retry)."""
+        try:
+            if not self._stopped:
+                self._stopped = True
+                closing = (end_early or not self.engine.finished) and self.live.error is None
+                self.live.stop(end_role_play=closing)
+                self.speaker.wait(15)
+        finally:
+            cut_short = self.live.error is not None or getattr(self.microphone, "error", None)
+            self._close_speaker()
+            if not self._saved:
+                self.journal.finish("interrupted" if cut_short else self.record.final_status())
+                self._saved = True
         return self.record
 
     def _close_speaker(self) -> None:
@@ -135,9 +142,13 @@ class LivePractice:
 
     def abandon(self) -> None:
         """The window is closing mid role-play: stop at once and keep everything so far as interrupted."""
-        if not self._stopped:
-            self._stopped = True
-            self.live.stop(end_role_play=False)
-            self.speaker.stop()
+        try:
+            if not self._stopped:
+                self._stopped = True
+                self.live.stop(end_role_play=False)
+                self.speaker.stop()
+        finally:
             self._close_speaker()
-        self.journal.finish("interrupted")
+            if not self._saved:
+                self.journal.finish("interrupted")
+                self._saved = True

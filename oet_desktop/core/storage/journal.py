@@ -65,7 +65,12 @@ class SessionJournal:
         """Queue a save of everything new; returns at once (a failure shows in :attr:`last_error`)."""
         self._collect(wait=False)
         snapshot = self._snapshot(status)
-        future = self._storage.submit(lambda repo: repo.save_snapshot(snapshot))
+        try:
+            future = self._storage.submit(lambda repo: repo.save_snapshot(snapshot))
+        except RuntimeError as error:  # the storage thread was shut down: keep the audio for a later save
+            self._unsaved = snapshot.segments + self._unsaved
+            self.last_error = error
+            return
         self._in_flight.append((future, snapshot.segments))
 
     def finish(self, status: str) -> None:

@@ -199,6 +199,8 @@ class MicrophoneStep(QWidget):
             if self.device.currentText() != name or not self.isVisible():
                 microphone.stop()  # the choice changed, or the step was left, meanwhile
                 return
+            if self._microphone is not None:
+                self._microphone.stop()  # an earlier open that finished first
             self._microphone = microphone
             self._timer.start()
 

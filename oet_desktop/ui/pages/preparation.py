@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, QTimer, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -126,6 +127,10 @@ class PreparationPage(QWidget):
         if self.scenario is not None:
             mode = Mode.EXAM if self.exam.isChecked() else Mode.PRACTICE
             self.start_requested.emit(self.scenario.id, mode.value, self.notes.toPlainText())
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._tick.stop()  # leaving the page stops the exam clock: it must not start a role-play elsewhere
+        super().hideEvent(event)
 
     def _back(self) -> None:
         self._tick.stop()

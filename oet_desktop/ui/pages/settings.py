@@ -64,6 +64,8 @@ class SettingsPage(QWidget):
         self.retention = QSpinBox()
         self.retention.setRange(1, 3650)
         self.retention.setSuffix(" days")
+        for spin in (self.endpoint, self.retention):
+            spin.setKeyboardTracking(False)  # saved when the number is finished (Enter, focus out), not per key
         self.passphrase_button = QPushButton("Set or change the &passphrase…")
         self.export_button = QPushButton("E&xport everything…")
         self.erase_button = QPushButton("&Erase everything…")

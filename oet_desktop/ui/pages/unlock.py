@@ -38,6 +38,8 @@ class UnlockPage(QWidget):
         self.passphrase.returnPressed.connect(self._unlock)
 
     def _unlock(self) -> None:
+        if not self.unlock_button.isEnabled():
+            return  # one attempt at a time (Enter pressed twice)
         self.message.clear()
         self.unlock_button.setEnabled(False)
         self.unlock_requested.emit(self.passphrase.text())
