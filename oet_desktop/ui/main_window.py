@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from oet_desktop.core.audio.types import AudioInput, AudioOutput
+from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.storage.repository import Profile, ProfileRepository
 from oet_desktop.ui.backend import ENGINE_SETTINGS, Backend
@@ -46,16 +47,25 @@ NATIVE_LIBRARIES = ("llama_cpp", "faster_whisper", "onnxruntime")
 """The language model's, speech recognition's and the voice's native libraries."""
 
 
-def preload_native_libraries() -> None:
-    """Load the engines' native libraries now, before the window shows: loading a shared library holds Python's
-    global lock (0.05–0.15 s each here), which would otherwise freeze the window when a model first loads."""
+def preload_native_libraries(engines: EngineSet) -> None:
+    """Load the engines' native libraries and parse Whisper's tokenizer now, before the window shows: both hold
+    Python's global lock (0.05–0.15 s each here), which would otherwise freeze the window when a model first
+    loads in the background."""
     import importlib
+
+    from oet_desktop.core.models.catalog import ModelRole
+    from oet_desktop.core.speech.stt import preparse_tokenizer
 
     for name in NATIVE_LIBRARIES:
         try:
             importlib.import_module(name)
         except Exception as error:  # a broken build is reported when its model is used, not here
             log.warning("%s could not be loaded: %s", name, error)
+    try:
+        stt = engines.registry.resolve(engines.model_id(ModelRole.STT), verify=False)
+        preparse_tokenizer(stt.main_path)
+    except Exception as error:  # a missing model is reported when it is used
+        log.info("the speech-recognition tokenizer was not parsed in advance: %s", error)
 
 
 def _serial_pool() -> QThreadPool:
@@ -112,7 +122,7 @@ class MainWindow(QMainWindow):
                  open_microphone: Callable[[Any], AudioInput] | None = None,
                  open_speaker: Callable[[Any], AudioOutput] | None = None) -> None:
         super().__init__()
-        preload_native_libraries()
+        preload_native_libraries(backend.context.engines)
         self.backend, self.tasks = backend, tasks
         self.saves = Tasks(_serial_pool())
         """Setting changes, saved one at a time and in order."""

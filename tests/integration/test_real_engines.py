@@ -181,3 +181,35 @@ def test_a_conversation_longer_than_the_context_is_a_clear_error(registry: Model
             "".join(model.stream_chat(long_history, GenerationSettings(max_tokens=10)))
     finally:
         model.unload()
+
+
+def test_a_tokenizer_parsed_in_advance_transcribes_the_same(registry: ModelRegistry) -> None:
+    import faster_whisper.transcribe as whisper_module
+
+    from oet_desktop.core.speech.stt import FasterWhisperTranscriber, preparse_tokenizer
+
+    model_dir = registry.resolve_default(ModelRole.STT).main_path
+    preparse_tokenizer(model_dir)
+    real = whisper_module.tokenizers
+    transcriber = FasterWhisperTranscriber(model_dir)
+    try:
+        text = transcriber.transcribe(read_audio(JFK_FLAC)).text
+    finally:
+        transcriber.unload()
+    assert whisper_module.tokenizers is real  # the stand-in is only there while the model is built
+    assert word_error_rate(JFK_TEXT, text) <= 0.1
+
+
+def test_the_embedding_model_in_a_child_process_gives_the_same_vectors(engines: EngineSet) -> None:
+    from oet_desktop.core.embeddings.process_embedder import ProcessEmbedder
+
+    texts = ["Are you worried about driving?", "Do you have any concerns about the car?"]
+    child = ProcessEmbedder(engines.registry.resolve_default(ModelRole.EMBEDDING).main_path)
+    try:
+        vectors = child.embed(texts)
+        assert child.is_loaded
+        assert child.dimension == 384
+    finally:
+        child.unload()
+    assert not child.is_loaded
+    assert np.allclose(vectors, engines.embedder().embed(texts), atol=1e-5)

@@ -115,4 +115,7 @@ class ProcessEmbedder:
         """Normalised embeddings, one row per text (computed in the child)."""
         with self._lock:
             self._ensure_started()
-            return np.asarray(self._ask(("embed", list(texts))), dtype=np.float32)
+            vectors = np.asarray(self._ask(("embed", list(texts))), dtype=np.float32)
+            if self._dimension is None and vectors.ndim == 2:
+                self._dimension = int(vectors.shape[1])  # the child has the model loaded now
+            return vectors

@@ -8,6 +8,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 import numpy as np
@@ -65,6 +66,34 @@ class SttDevice:
     reason: str
 
 
+_PARSED_TOKENIZERS: dict[Path, Any] = {}
+_TOKENIZER_SWAP = threading.Lock()
+
+
+def preparse_tokenizer(model_dir: Path) -> None:
+    """Parse a Whisper model's tokenizer.json now. The ``tokenizers`` library holds Python's global lock while
+    it parses (about 0.1 s for Whisper's), which would freeze a window if it happened during a background model
+    load; the window calls this before it shows, and the model load then uses the parsed tokenizer."""
+    path = Path(model_dir) / "tokenizer.json"
+    if path.is_file() and Path(model_dir) not in _PARSED_TOKENIZERS:
+        import tokenizers
+
+        _PARSED_TOKENIZERS[Path(model_dir)] = tokenizers.Tokenizer.from_file(str(path))
+
+
+class _ParsedTokenizers:
+    """Stands in for the ``tokenizers`` module while a WhisperModel is built: ``Tokenizer.from_file`` returns the
+    tokenizer parsed in advance; everything else is the real module."""
+
+    def __init__(self, real: Any, parsed: Any) -> None:
+        self._real = real
+        self.Tokenizer = SimpleNamespace(from_file=lambda path: parsed, from_buffer=real.Tokenizer.from_buffer,
+                                         from_pretrained=real.Tokenizer.from_pretrained)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
 def choose_stt_device(preference: str = "auto", cuda_devices: int | None = None) -> SttDevice:
     """CUDA (float16) when asked for or available, otherwise CPU int8; the reason is recorded."""
     if cuda_devices is None:
@@ -110,11 +139,22 @@ class FasterWhisperTranscriber:
             self.device = choice
 
     def _open(self, choice: SttDevice) -> Any:
+        import faster_whisper.transcribe as whisper_module
         from faster_whisper import WhisperModel
 
         threads = self.cpu_threads or min(8, os.cpu_count() or 1)
-        return WhisperModel(str(self.model_dir), device=choice.device, compute_type=choice.compute_type,
-                            cpu_threads=threads, local_files_only=True)
+        parsed = _PARSED_TOKENIZERS.get(Path(self.model_dir))
+        if parsed is None:
+            return WhisperModel(str(self.model_dir), device=choice.device, compute_type=choice.compute_type,
+                                cpu_threads=threads, local_files_only=True)
+        with _TOKENIZER_SWAP:  # WhisperModel parses tokenizer.json itself: hand it the one parsed in advance
+            real = whisper_module.tokenizers
+            whisper_module.tokenizers = _ParsedTokenizers(real, parsed)
+            try:
+                return WhisperModel(str(self.model_dir), device=choice.device, compute_type=choice.compute_type,
+                                    cpu_threads=threads, local_files_only=True)
+            finally:
+                whisper_module.tokenizers = real
 
     def _fall_back_to_cpu(self, reason: str) -> None:
         choice = SttDevice("cpu", "int8", reason)
