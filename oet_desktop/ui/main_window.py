@@ -193,8 +193,9 @@ class MainWindow(QMainWindow):
         try:
             has_profile = self.backend.has_profile()
             needs_passphrase = has_profile and self.backend.needs_passphrase()
-        except UserFacingError as error:
-            self.show_error(describe(error))
+        except (UserFacingError, OSError) as error:  # profile.json damaged or unreadable: say so, change nothing
+            self.show_error(error)
+            self.welcome.setText("Your practice data could not be opened (see the message above).")
             return
         if not has_profile:
             self._begin_first_run()

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import keyring
-import numpy as np
 import pytest
 import yaml
 from pytestqt.qtbot import QtBot
 
 from oet_desktop.app import AppContext
 from oet_desktop.core.audio.devices import refresh_devices
-from oet_desktop.core.audio.memory import RecordingOutput
-from oet_desktop.core.audio.types import FrameCallback
 from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.models.catalog import parse_catalog
 from oet_desktop.core.models.checksums import ChecksumCache
@@ -90,42 +87,43 @@ def test_no_microphone_is_a_message_and_the_role_play_does_not_start(
     window.close()
 
 
-class UnpluggedMicrophone:
-    """A microphone that delivers 2 s of quiet room noise and is then pulled out (as PortAudio reports it)."""
-
-    sample_rate = 16_000
-
-    def __init__(self) -> None:
-        self.error: str | None = None
-        self._stop = threading.Event()
-
-    def start(self, on_frames: FrameCallback) -> None:
-        def run() -> None:
-            rng = np.random.default_rng(0)
-            for _ in range(int(2.0 / 0.03)):
-                if self._stop.wait(0.03):
-                    return
-                on_frames((0.001 * rng.standard_normal(480)).astype(np.float32))
-            self.error = "The microphone USB headset stopped delivering audio (unplugged?)."
-
-        threading.Thread(target=run, daemon=True).start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    @property
-    def level_dbfs(self) -> float:
-        return -60.0
+@pytest.fixture
+def own_sound_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """A private PulseAudio server with a virtual microphone, which the test may kill (the shared one stays)."""
+    runtime = tmp_path / "pulse-run"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
+    subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "-n", "--load=module-native-protocol-unix"],
+                   env=env, check=True, capture_output=True)
+    deadline = time.monotonic() + 10
+    while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+        assert time.monotonic() < deadline, "PulseAudio did not start"
+        time.sleep(0.1)
+    for command in (["load-module", "module-null-sink", "sink_name=vsink"],
+                    ["load-module", "module-virtual-source", "source_name=vmic", "master=vsink.monitor"],
+                    ["set-default-source", "vmic"], ["set-default-sink", "vsink"]):
+        subprocess.run(["pactl", *command], env=env, check=True, capture_output=True)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    refresh_devices()
+    try:
+        yield env
+    finally:
+        subprocess.run(["pulseaudio", "--kill"], env=env, capture_output=True)
+        monkeypatch.undo()
+        refresh_devices()
 
 
 def test_a_microphone_unplugged_mid_role_play_is_a_message_and_the_role_play_is_kept(
-        qtbot: QtBot, engines: EngineSet, memory_keyring: MemoryKeyring, tmp_path: Path) -> None:
-    window = _ready_window(qtbot, tmp_path / "data", engines,
-                           open_microphone=lambda device: UnpluggedMicrophone(),
-                           open_speaker=lambda device: RecordingOutput())
+        qtbot: QtBot, engines: EngineSet, memory_keyring: MemoryKeyring, tmp_path: Path,
+        own_sound_server: dict[str, str]) -> None:
+    window = _ready_window(qtbot, tmp_path / "data", engines)
     _start(qtbot, window)
+    qtbot.waitUntil(lambda: window.live is not None, timeout=120_000)
+    time.sleep(3.0)  # the microphone is delivering audio
+    assert window.live.microphone.error is None
+    subprocess.run(["pulseaudio", "--kill"], env=own_sound_server, check=True)  # the sound device goes away
     qtbot.waitUntil(lambda: window.banner.isVisible() and "stopped delivering audio" in window.banner.text.text(),
-                    timeout=120_000)
+                    timeout=60_000)
     assert "everything said so far is saved" in window.banner.text.text()
     storage = window.backend.storage
     assert storage is not None

@@ -124,7 +124,8 @@ class LivePractice:
         try:
             if not self._stopped:
                 self._stopped = True
-                closing = (end_early or not self.engine.finished) and self.live.error is None
+                microphone_gone = getattr(self.microphone, "error", None) is not None
+                closing = (end_early or not self.engine.finished) and self.live.error is None and not microphone_gone
                 self.live.stop(end_role_play=closing)
                 self.speaker.wait(15)
         finally:
