@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 OUT = REPO / "docs" / "screenshots"
 SIZE = (1100, 760)
 
@@ -57,8 +58,7 @@ def shoot(scale: int) -> None:
 
 def _shoot(scale: int, base: Path) -> None:
     import keyring
-    from keyring.backend import KeyringBackend
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from oet_desktop.app import build_context
@@ -69,22 +69,7 @@ def _shoot(scale: int, base: Path) -> None:
     from oet_desktop.ui.backend import Backend
     from oet_desktop.ui.main_window import MainWindow
     from oet_desktop.ui.tasks import Tasks
-
-    class MemoryKeyring(KeyringBackend):
-        priority = 1  # type: ignore[assignment]
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.entries: dict[tuple[str, str], str] = {}
-
-        def get_password(self, service: str, username: str) -> str | None:
-            return self.entries.get((service, username))
-
-        def set_password(self, service: str, username: str, password: str) -> None:
-            self.entries[(service, username)] = password
-
-        def delete_password(self, service: str, username: str) -> None:
-            self.entries.pop((service, username), None)
+    from tests.keyring_backend import MemoryKeyring  # there is no OS keyring offscreen
 
     keyring.set_keyring(MemoryKeyring())
     app = QApplication([])
@@ -137,7 +122,9 @@ def _shoot(scale: int, base: Path) -> None:
     save(window, "03-first-run-model-check")
     window.first_run.models.finish_button.click()
     wait(0.2, lambda: window.library_page.list.count() > 0)
-    window.library_page.list.setCurrentRow(2)
+    rows = [window.library_page.list.item(n).data(Qt.ItemDataRole.UserRole)
+            for n in range(window.library_page.list.count())]
+    window.library_page.list.setCurrentRow(rows.index("nursing-insulin-start-driver"))
     save(window, "04-library")
     window.library_page.prepare_button.click()
     window.preparation_page.notes.setPlainText("- ask about his work and driving\n- hypos: signs, what to do\n"

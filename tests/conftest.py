@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from oet_desktop.core.models.checksums import ChecksumCache
 from oet_desktop.core.models.registry import ModelRegistry
 from oet_desktop.core.paths import catalog_path
 from oet_desktop.core.settings import EngineSettings
+from tests.keyring_backend import MemoryKeyring
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_AUDIO = REPO.parent / "shared" / "audio"
@@ -131,3 +132,35 @@ def patient_sink(virtual_audio: VirtualAudio) -> Iterator[str]:
     finally:
         subprocess.run(["pactl", "set-default-sink", virtual_audio.sink], env=env, capture_output=True)
         subprocess.run(["pactl", "unload-module", module], env=env, capture_output=True)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """An in-memory keyring installed as the process's keyring backend (there is no OS keyring headless)."""
+    import keyring
+
+    backend = MemoryKeyring()
+    before = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(before)
+
+
+@pytest.fixture
+def mount_tmpfs(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    """Mounts small tmpfs file systems (a real full disk; remountable read-only), unmounted afterwards. Needs
+    root, as CI has; elsewhere the test is skipped with that reason."""
+    mounted: list[Path] = []
+
+    def mount(size: str) -> Path:
+        if os.geteuid() != 0:
+            pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], check=True)
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], check=False)

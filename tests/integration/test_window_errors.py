@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +37,6 @@ pytestmark = pytest.mark.models
 SCENARIO = "nursing-insulin-start-driver"
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    before = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
 
 
 def _ready_window(qtbot: QtBot, data: Path, engines: EngineSet, **devices: Any) -> MainWindow:
@@ -149,17 +142,6 @@ def test_a_missing_model_is_a_message_naming_it_and_how_to_install_it(
     window.close()
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_full_disk_is_a_message_and_loses_nothing_saved(
@@ -190,3 +172,8 @@ def test_a_full_disk_is_a_message_and_loses_nothing_saved(
         assert again.call(lambda repo: repo.setting("notes")) is None
     finally:
         again.close()
+
+
+@pytest.fixture
+def small_disk(mount_tmpfs: Callable[[str], Path]) -> Path:
+    return mount_tmpfs("8m")

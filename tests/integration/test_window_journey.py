@@ -5,7 +5,6 @@ role-play → prepare → a short role-play whose candidate turns are played int
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -36,13 +35,6 @@ CANDIDATE = [
 ]
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    before = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
 
 
 def _window(qtbot: QtBot, paths: AppPaths, engines: EngineSet) -> MainWindow:

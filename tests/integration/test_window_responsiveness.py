@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +27,12 @@ from oet_desktop.core.settings import EngineSettings
 from oet_desktop.ui.backend import Backend
 from oet_desktop.ui.main_window import MainWindow
 from oet_desktop.ui.tasks import Tasks
-from tests.keyring_backend import MemoryKeyring
 
 pytestmark = pytest.mark.models
 TICK_MS = 10
 STALL_LIMIT_MS = 50
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    before = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
 
 
 class DriftRecorder:

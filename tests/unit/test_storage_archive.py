@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -31,11 +30,8 @@ TRACKS = (("candidate", 16_000), ("patient", 22_050))
 
 
 @pytest.fixture
-def keys() -> Iterator[KeySource]:
-    before = keyring.get_keyring()
-    keyring.set_keyring(MemoryKeyring())
-    yield KeySource(KeyringKeys(keyring), {})
-    keyring.set_keyring(before)
+def keys(memory_keyring: MemoryKeyring) -> KeySource:
+    return KeySource(KeyringKeys(keyring), {})
 
 
 def _record(scenario: str, day: int, turns: int) -> SessionRecord:

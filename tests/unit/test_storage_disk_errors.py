@@ -4,9 +4,8 @@ needs root, as CI has). Each gives a clear error naming the file, and everything
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -24,18 +23,12 @@ from oet_desktop.core.storage.worker import StorageThread
 KEY = DatabaseKey(raw=bytes(range(32)))
 
 
+
+
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 6 MB tmpfs, unmounted afterwards."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], check=True)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
+def small_disk(mount_tmpfs: Callable[[str], Path]) -> Path:
+    """A 6 MB disk."""
+    return mount_tmpfs("6m")
 
 
 def _record(seconds: float, seed: int) -> SessionRecord:

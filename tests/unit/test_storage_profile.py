@@ -32,13 +32,6 @@ OWNER = Profile("Amira Haddad", "nursing")
 PASSPHRASE = "lantern orchard seventy"
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    before = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
 
 
 @pytest.fixture

@@ -5,11 +5,9 @@ passphrase profile (a wrong passphrase is a message in the window and changes no
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -51,13 +49,6 @@ INTERACTIVE = (QAbstractButton, QComboBox, QLineEdit, QListWidget, QPlainTextEdi
                QTextBrowser, QTreeWidget)
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    backend = MemoryKeyring()
-    before = keyring.get_keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
 
 
 def _pages(qtbot: QtBot) -> list[QWidget]:
