@@ -73,7 +73,8 @@ def test_first_run_to_feedback_pdf_and_history_after_restart(
     microphone = window.first_run.microphone
     qtbot.waitUntil(lambda: window.first_run.steps.currentWidget() is microphone, timeout=20_000)
     assert ("oet-desktop", "profile:default:db-key") in memory_keyring.entries
-    assert microphone.device.count() >= 1
+    qtbot.waitUntil(lambda: microphone.device.count() >= 1, timeout=20_000)  # listed in the background
+    assert microphone.record_button.isEnabled()
     qtbot.mouseClick(microphone.record_button, Qt.MouseButton.LeftButton)
     player = virtual_audio.play(wavs[0])
     qtbot.waitUntil(lambda: "Recorded 3 s" in microphone.result.text(), timeout=20_000)
