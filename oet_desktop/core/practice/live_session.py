@@ -104,9 +104,10 @@ class LivePractice:
         problem = (f"{error} Plug it back in and start again; everything said so far is saved." if error else
                    f"The role-play stopped because of an error: {self.live.error}" if self.live.error else None)
         elapsed = engine.now() if self._started else 0.0
-        left = self.session.time_left() if self.session.phase is Phase.ROLE_PLAY else None
-        if left is None and self.session.timed and self._started:
-            left = 0.0 if self.session.phase is not Phase.ROLE_PLAY else None
+        if self.session.phase is Phase.ROLE_PLAY:
+            left = self.session.time_left()  # None in practice mode (untimed)
+        else:
+            left = 0.0 if self.session.timed and self._started else None
         return LiveStatus(state, elapsed, left, captions, self.microphone.level_dbfs, problem)
 
     def press(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 
@@ -20,5 +21,5 @@ def wrapped(text: str = "", parent: QWidget | None = None) -> QLabel:
     """A label that wraps and can be selected (and read by screen readers)."""
     label = QLabel(text, parent)
     label.setWordWrap(True)
-    label.setTextInteractionFlags(label.textInteractionFlags())
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
