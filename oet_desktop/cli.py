@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     practice.add_argument("--candidate-audio", type=Path, nargs="+", default=[], metavar="FILE",
                           help="the candidate's turns, one audio file each")
     practice.add_argument("--demo", action="store_true", help="use candidate turns synthesised for the scenario")
+    practice.add_argument("--typed", type=Path, metavar="FILE",
+                          help="a typed role-play: the candidate's turns, one a line, from this text file (the "
+                               "patient still answers aloud; feedback covers what text can show)")
     practice.add_argument("--fast", action="store_true", help="simulated clock: as fast as the machine allows")
     practice.add_argument("--turn-mode", choices=["half_duplex", "barge_in"], default="half_duplex")
     practice.add_argument("--out", type=Path, metavar="DIR",
@@ -218,19 +221,43 @@ def _practice(context: AppContext, args: argparse.Namespace) -> int:
     if scenario is None:
         raise UserFacingError(f"There is no role-play called {scenario_id!r}.",
                               "See `oet-desktop scenarios list` for the ids.")
-    if not args.demo and not args.candidate_audio:
+    if sum(map(bool, (args.demo, args.candidate_audio, args.typed))) > 1:
+        raise UserFacingError("Choose one source of candidate turns.",
+                              "Use only one of --candidate-audio, --demo and --typed.")
+    if not args.demo and not args.candidate_audio and not args.typed:
         raise UserFacingError("There are no candidate turns to play.",
-                              "Give one audio file per turn with --candidate-audio, or use --demo.")
+                              "Give one audio file per turn with --candidate-audio, a text file with --typed, or "
+                              "use --demo.")
+    typed = _typed_turns(args.typed) if args.typed else None
     with unlocked_profile(context, create_for=scenario.profession) as storage:  # before any work: fail early
-        return _practise(context, args, scenario, storage)
+        return _practise(context, args, scenario, storage, typed)
 
 
-def _practise(context: AppContext, args: argparse.Namespace, scenario: Scenario, storage: StorageThread) -> int:
+def _typed_turns(path: Path) -> list[str]:
+    from oet_desktop.core.practice.headless import read_typed_turns
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise UserFacingError(f"The typed role-play {path} does not exist.",
+                              "Give a text file with one candidate turn a line.") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserFacingError(f"The typed role-play {path} could not be read: {error}.",
+                              "Give a UTF-8 text file with one candidate turn a line.") from error
+    turns = read_typed_turns(text)
+    if not turns:
+        raise UserFacingError(f"The typed role-play {path} has no turns in it.",
+                              "Write one candidate turn a line (lines starting with # are skipped).")
+    return turns
+
+
+def _practise(context: AppContext, args: argparse.Namespace, scenario: Scenario, storage: StorageThread,
+              typed: list[str] | None) -> int:
     from datetime import datetime
 
     from oet_desktop.core.audio.files import read_audio
     from oet_desktop.core.practice.engine import TurnMode
-    from oet_desktop.core.practice.headless import demo_turns, run_headless, synthesise_turns
+    from oet_desktop.core.practice.headless import demo_turns, run_headless, run_typed, synthesise_turns
     from oet_desktop.core.practice.record import SessionRecord
     from oet_desktop.core.practice.session import Mode
     from oet_desktop.core.storage.journal import SessionJournal
@@ -243,12 +270,17 @@ def _practise(context: AppContext, args: argparse.Namespace, scenario: Scenario,
         print(f"Demo: {len(texts)} candidate turns synthesised for {scenario.id}.")
         clips = synthesise_turns(context.engines.voice(), texts)
     session_id = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{scenario.id}"
-    record = SessionRecord(scenario.id, Mode.PRACTICE.value, args.turn_mode, parts.models)
+    turn_mode = TurnMode.TYPED.value if typed else args.turn_mode
+    record = SessionRecord(scenario.id, Mode.PRACTICE.value, turn_mode, parts.models)
     journal = SessionJournal(storage, session_id, record)
-    print(f"{scenario.title} ({scenario.profession.label}); {'simulated clock' if args.fast else 'real time'}\n")
+    pace = "typed" if typed else "simulated clock" if args.fast else "real time"
+    print(f"{scenario.title} ({scenario.profession.label}); {pace}\n")
     try:
-        run_headless(scenario, clips, parts, fast=args.fast, turn_mode=TurnMode(args.turn_mode), on_turn=print,
-                     checkpoint=journal.checkpoint, record=record)
+        if typed:
+            run_typed(scenario, typed, parts, on_turn=print, checkpoint=journal.checkpoint, record=record)
+        else:
+            run_headless(scenario, clips, parts, fast=args.fast, turn_mode=TurnMode(args.turn_mode), on_turn=print,
+                         checkpoint=journal.checkpoint, record=record)
     except BaseException:
         with contextlib.suppress(Exception):  # keep everything said so far; the first error is the one to show
             journal.finish("interrupted")
@@ -256,7 +288,7 @@ def _practise(context: AppContext, args: argparse.Namespace, scenario: Scenario,
     journal.finish(record.final_status())
     print(f"\nSaved in your profile as {session_id}")
     answered = [t for t in record.turns if t.candidate_text]
-    if answered:
+    if answered and not typed:
         latencies = sorted(t.latency.response * 1000 for t in answered)
         print(f"{len(answered)} turns; response latency median {latencies[len(latencies) // 2]:.0f} ms")
     bundle = None

@@ -79,16 +79,17 @@ def speak(voice: PiperVoiceEngine, text: str) -> np.ndarray:
 
 
 def render(case: CalibrationCase, scenario: Scenario, voice: PiperVoiceEngine,
-           transcriber: Transcriber) -> Conversation:
-    """The case as a conversation: candidate audio synthesised, degraded and transcribed with word timing;
-    patient lines timed at a conversational rate."""
+           transcriber: Transcriber, vocabulary: str = "") -> Conversation:
+    """The case as a conversation: candidate audio synthesised, degraded and transcribed with word timing (with
+    the card's ``vocabulary`` as hot words, as in a live role-play); patient lines timed at a conversational
+    rate."""
     utterances: list[Utterance] = []
     track: list[tuple[float, np.ndarray]] = []
     now = 0.5
     for index, (candidate, patient) in enumerate(case.turns):
         audio = degrade(speak(voice, candidate), case.clarity, seed=index)
         padded = np.concatenate([np.zeros(3200, np.float32), audio, np.zeros(3200, np.float32)])
-        heard = transcriber.transcribe(padded, keep_fillers=True, word_timestamps=True)
+        heard = transcriber.transcribe(padded, keep_fillers=True, word_timestamps=True, vocabulary=vocabulary)
         start = now
         words = tuple(Word(w.text, round(start - 0.2 + w.start, 3), round(start - 0.2 + w.end, 3), w.probability)
                       for w in heard.words)

@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         self.roleplay_page.end_requested.connect(lambda: self._finish_role_play(end_early=True))
         self.roleplay_page.finished.connect(lambda: self._finish_role_play(end_early=False))
         self.roleplay_page.talk_pressed.connect(lambda: self.live and self.live.press())
+        self.roleplay_page.typed.connect(lambda text: self.live and self.live.type_turn(text))
         self.roleplay_page.talk_released.connect(lambda: self.live and self.live.release())
         self.feedback_page.export_requested.connect(self._export_pdf)
         self.feedback_page.play_requested.connect(self._play)
@@ -345,10 +346,12 @@ class MainWindow(QMainWindow):
         self.tasks.run(load, show, self.show_error)
 
     # --- the role-play and its feedback -------------------------------------------------------------
-    def start_role_play(self, scenario_id: str, mode: str, notes: str) -> None:
-        """Load the engines, open the microphone and speaker, and begin (all off the UI thread)."""
+    def start_role_play(self, scenario_id: str, mode: str, notes: str, typed: bool = False) -> None:
+        """Load the engines, open the microphone (unless the candidate types) and speaker, and begin (all off the
+        UI thread)."""
         from datetime import datetime
 
+        from oet_desktop.core.audio.memory import NoMicrophone
         from oet_desktop.core.practice.engine import PRACTICE_VAD, TurnMode
         from oet_desktop.core.practice.headless import parts_from_engines
         from oet_desktop.core.practice.live_session import LivePractice
@@ -359,7 +362,7 @@ class MainWindow(QMainWindow):
         scenario = library.get(scenario_id) if library else None
         if scenario is None or storage is None:
             return
-        self.roleplay_page.begin(scenario.title, notes, False, mode == "exam")
+        self.roleplay_page.begin(scenario.title, notes, False, mode == "exam", typed_only=typed)
         self.pages.setCurrentWidget(self.roleplay_page)
         self.navigation.setEnabled(False)
         session_id = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{scenario.id}"
@@ -367,8 +370,9 @@ class MainWindow(QMainWindow):
         def begin() -> LivePractice:
             values = storage.call(lambda repo: {key: repo.setting(key, default)
                                                 for key, default in DEFAULTS.items()})
-            turn_mode = TurnMode(values["turn_mode"])
-            microphone = self.open_microphone(values["input_device"])  # devices first: no microphone fails at once
+            turn_mode = TurnMode.TYPED if typed else TurnMode(values["turn_mode"])
+            # devices first: no microphone fails at once
+            microphone = NoMicrophone() if typed else self.open_microphone(values["input_device"])
             speaker = self.open_speaker(values["output_device"])
             parts = parts_from_engines(context.engines, context.catalog)
             vad = VadConfig(hangover_ms=PRACTICE_VAD.hangover_ms, endpoint_ms=int(values["endpoint_ms"]))

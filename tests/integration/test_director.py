@@ -115,3 +115,50 @@ def test_saying_goodbye_ends_with_the_resolution_and_the_closing_line(engines: E
     assert move.kind is MoveKind.CLOSING
     assert move.say.endswith(CLOSING_LINE)
     assert director.scenario.interlocutor.resolution.say in move.say
+
+
+def test_a_fact_asked_again_is_referred_back_to_never_repeated_word_for_word(engines: EngineSet) -> None:
+    director = _director(engines, "nursing-insulin-start-driver")
+    work = next(f for f in director.scenario.interlocutor.facts if f.id == "job")
+    first = director.decide(CandidateTurn("What do you do for work?", 20, 280))
+    again = director.decide(CandidateTurn("Sorry, what was your job again?", 60, 240))
+    assert first.kind is MoveKind.FACT
+    assert work.say in first.say
+    assert again.kind is MoveKind.FACT
+    assert work.say not in again.say
+    assert "already" in again.reason
+
+
+def test_teach_back_summary_reassurance_and_safety_netting_get_reactions_not_facts(engines: EngineSet) -> None:
+    director = _director(engines, "nursing-insulin-start-driver")
+    explain = director.decide(CandidateTurn(
+        "The insulin goes in with a tiny needle just under the skin, once a day at bedtime.", 30, 270))
+    assert explain.kind is not MoveKind.FACT
+    teach = director.decide(CandidateTurn(
+        "Just so I know I've explained it clearly, could you tell me how you'll take it at home?", 60, 240))
+    assert teach.kind is MoveKind.TEACH_BACK
+    assert "just under my skin" in teach.say or "once a day at bedtime" in teach.say
+    summary = director.decide(CandidateTurn("So you drive a van and you're worried about your licence. Is that "
+                                            "right?", 90, 210))
+    assert summary.kind is MoveKind.CONFIRM
+    director.state.fired_cues = [c.id for c in director.scenario.interlocutor.cues]
+    director.state.resolution_given = True
+    comfort = director.decide(CandidateTurn("Please don't worry, most people find it much easier than they "
+                                            "expected.", 120, 180))
+    assert comfort.kind is MoveKind.REASSURED
+    safety = director.decide(CandidateTurn("If you feel shaky or sweaty, have something sugary and call us.",
+                                           150, 150))
+    assert safety.kind is MoveKind.ACKNOWLEDGE
+
+
+def test_a_cue_waiting_for_an_explaining_task_does_not_fire_on_a_question_about_its_topic(
+        engines: EngineSet) -> None:
+    director = _director(engines, "nursing-insulin-start-driver")
+    cue = director.scenario.interlocutor.cues[1]
+    task = next(t for t in director.scenario.candidate.tasks if t.id == cue.when.task)
+    assert task.text.lower().startswith(("explain", "reassure", "advise", "discuss", "recommend", "tell"))
+    asked = director.decide(CandidateTurn("What do you know about insulin injections?", 30, 270))
+    assert not (asked.kind is MoveKind.CUE and asked.ref == cue.id)
+    told = director.decide(CandidateTurn(task.probes[0], 60, 240))
+    assert told.kind is MoveKind.CUE
+    assert told.ref == cue.id

@@ -299,3 +299,48 @@ def test_an_all_strong_role_play_is_not_told_it_was_held_back() -> None:
     summary, _ = template_narrative(strong, report.measures)
     assert "held you back" not in summary
     assert "grade-B level or above" in summary
+
+
+def _conversation_with(lines: list[tuple[str, str]]):
+    from oet_desktop.core.assessment.conversation import CANDIDATE, Conversation
+    from oet_desktop.core.assessment.evidence import gather_evidence
+    from oet_desktop.core.embeddings.embedder import HashingEmbedder
+    from oet_desktop.core.practice.jargon import JargonDetector, load_lexicon
+
+    scenario = ScenarioLibrary.load([bundled_scenarios_dir()]).get("nursing-insulin-start-driver")
+    assert scenario is not None
+    utterances = [Utterance(who, text, 10.0 * i, 10.0 * i + 5, i, move_kind=None if who == CANDIDATE else "fact")
+                  for i, (who, text) in enumerate(lines)]
+    conversation = Conversation("s", scenario, utterances)
+    return gather_evidence(conversation, HashingEmbedder(), JargonDetector.for_scenario({}, load_lexicon(), ""))
+
+
+def test_a_worry_acknowledged_a_turn_later_by_naming_it_counts_but_a_plan_summary_does_not() -> None:
+    ev = _conversation_with([
+        ("candidate", "Hello, I'm Sam. How are you today?"),
+        ("patient", "I'm really scared of the needles, to be honest."),
+        ("candidate", "Let me first explain what the insulin does."),
+        ("patient", "Okay."),
+        ("candidate", "I can see the needles really frighten you, and that's completely understandable."),
+        ("patient", "I'm worried about my driving licence as well."),
+        ("candidate", "Next, the dose."),
+        ("patient", "Right."),
+        ("candidate", "To sum up: one injection at night, and we'll talk to the licensing agency about your licence."),
+    ])
+    assert [c.picked_up for c in ev.cues] == [True, False]
+
+
+def test_an_indicator_the_conversation_gave_no_chance_to_show_counts_as_not_shown() -> None:
+    from oet_desktop.core.assessment.scoring import NOT_SHOWN_BAND, appropriateness, perspective
+
+    ev = _conversation_with([("candidate", "Hello, I'm Sam, the nurse. I'd like to talk about the insulin."),
+                             ("patient", "Okay."), ("candidate", "It is one injection at night."),
+                             ("patient", "Right."), ("candidate", "It goes just under the skin."),
+                             ("patient", "I see."), ("candidate", "You can do it at home in the evening.")])
+    assert ev.cues == []
+    l3 = next(i for i in appropriateness(ev).indicators if i.id == "L3")
+    b2 = next(i for i in perspective(ev).indicators if i.id == "B2")
+    assert l3.met is False  # band 4: below the B band, so a missing chance never lifts the score
+    assert "could not be shown" in l3.note
+    assert NOT_SHOWN_BAND < 5
+    assert b2.met is False

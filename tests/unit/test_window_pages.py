@@ -107,7 +107,7 @@ def test_the_exam_preparation_clock_starts_the_role_play_when_time_is_up(qtbot: 
     qtbot.keyClicks(page.notes, "ask about driving")
     with qtbot.waitSignal(page.start_requested, timeout=3000) as started:
         pass
-    assert started.args == ["nursing-insulin-start-driver", "exam", "ask about driving"]
+    assert started.args == ["nursing-insulin-start-driver", "exam", "ask about driving", False]
 
 
 def test_evidence_quotes_jump_to_their_moment_in_the_transcript(qtbot: QtBot) -> None:
@@ -187,3 +187,34 @@ def test_typing_a_retention_period_saves_once_when_finished(qtbot: QtBot) -> Non
     assert saved == []  # "3" alone must never be saved: it would delete recordings older than 3 days
     qtbot.keyClick(page.retention, Qt.Key.Key_Return)
     assert saved == [("audio_retention_days", 30)]
+
+
+def test_typing_instead_of_speaking(qtbot: QtBot) -> None:
+    """The preparation page's "type instead" choice reaches the role-play, whose box sends a typed turn on Enter
+    (and shows the typed turn's prompt instead of "listening")."""
+    from oet_desktop.core.practice.live_session import LISTENING, LiveStatus
+
+    preparation = PreparationPage()
+    qtbot.addWidget(preparation)
+    scenario = LIBRARY.get("nursing-insulin-start-driver")
+    assert scenario is not None
+    preparation.show_scenario(scenario)
+    preparation.practice.setChecked(True)
+    preparation.typed.setChecked(True)
+    with qtbot.waitSignal(preparation.start_requested, timeout=3000) as started:
+        qtbot.mouseClick(preparation.start_button, Qt.MouseButton.LeftButton)
+    assert started.args[3] is True
+
+    page = RolePlayPage()
+    qtbot.addWidget(page)
+    page.begin("Insulin", "", False, False, typed_only=True)
+    page.attach(lambda: LiveStatus(LISTENING, 1.0, None))
+    page.refresh()
+    assert page.state_label.text().startswith("Your turn: type")
+    assert page.meter.isHidden()
+    qtbot.keyClicks(page.type_box, "How are you feeling about the insulin?")
+    with qtbot.waitSignal(page.typed, timeout=1000) as sent:
+        qtbot.keyClick(page.type_box, Qt.Key.Key_Return)
+    assert sent.args == ["How are you feeling about the insulin?"]
+    assert page.type_box.text() == ""
+    page.stop_polling()

@@ -51,6 +51,8 @@ class Conversation:
     """The candidate's 16 kHz track on the session timeline, or None when no audio was kept."""
     taken_at: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    typed: bool = False
+    """The candidate typed the role-play: there is no speech to judge clarity or fluency from."""
 
     @property
     def candidate(self) -> list[Utterance]:
@@ -128,5 +130,8 @@ def _from_dict(data: dict[str, Any], scenario: Scenario, session_id: str,
             utterances.append(Utterance(PATIENT, said, start, start + seconds, index,
                                         move_kind=str(turn.get("move_kind") or "") or None))
     utterances.sort(key=lambda u: (u.start, u.speaker != CANDIDATE))
+    spoken_or_typed = [t for t in data.get("turns", []) if str(t.get("candidate_text", "")).strip()]
+    typed = data.get("turn_mode") == "typed" or (
+        bool(spoken_or_typed) and all(t.get("typed") for t in spoken_or_typed))
     return Conversation(session_id, scenario, utterances, candidate_audio, data.get("started_at"),
-                        list(data.get("events", [])))
+                        list(data.get("events", [])), typed)

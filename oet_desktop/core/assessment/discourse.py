@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from oet_desktop.core.assessment.conversation import Utterance
+from oet_desktop.core.practice.intents import EXPLAINED_WELL, TEACH_BACK
 
 
 def sentences(text: str) -> list[str]:
@@ -147,7 +148,10 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                        r"(common|natural|normal|understandable|reasonable) "
                        r"(worry|concern|feeling|reaction|question|thing to feel)\b",
                        r"\byou('re| are) not (alone|the only one)\b",
-                       r"\bhow (are|have) you (been )?(feeling|coping)\b"),
+                       r"\bhow (are|have) you (been )?(feeling|coping)\b",
+                       r"\b(that|it|this) (clearly |obviously |really )?(means|matters) (a lot|a great deal|so much|"
+                       r"everything) to you\b",
+                       r"\bthat'?s (a )?(really )?(big|huge|lot) (deal|worry|thing) for you\b"),
     Move.ACKNOWLEDGEMENT: _any(r"^(i see|i hear you|right, i see|okay, i see|mm|of course|absolutely|sure)\b",
                                r"^(that's|that is|it's) (really |very |so )?(good|great|useful|helpful|important|"
                                r"interesting|exactly right|right|fine)( to (hear|know))?\b",
@@ -174,12 +178,38 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                           r"\bis there anything (that's |that is )?(worrying|bothering|concerning) you\b",
                           r"\bwhat('s| is) (your|the) (biggest|main) (worry|concern)\b",
                           r"\bwhat (do|did) you (make|think) of\b",
-                          r"\bhow (would|will|does) (that|this) affect you\b"),
+                          r"\bhow (would|will|does|has|is) (that|this|it) (affect\w*|impact\w*|chang\w*) (you|your)\b",
+                          # Ideas, concerns and expectations are asked in many more ways (Calgary-Cambridge ICE):
+                          r"\bwhat('s| is| was) (going through|on|playing on) your mind\b",
+                          r"\bwhat('s| is| has been) (worrying|bothering|troubling|concerning|upsetting) you\b",
+                          r"\bwhat('s| is) your (understanding|take|view|feeling|sense|own view|gut feeling)\b",
+                          r"\bwhat (do|did|would) you (think|believe|reckon|suspect|feel) (is|was|might be|could be|"
+                          r"caused|causes|has caused|is causing|happened|will happen|would help|the cause)\b",
+                          r"\bwhat (are|were) you (hoping|expecting|thinking|wanting|afraid|most afraid)\b",
+                          r"\bwhat (had|have) you (hoped|expected|thought|been thinking)\b",
+                          r"\bwhat would (help|make (it|this|things) easier|be (most )?(helpful|useful|important))\b",
+                          r"\bhow (are|have) you (been )?(feeling|coping|finding|managing) (about|with)\b",
+                          r"\bhow do you see\b", r"\bwhat (would|do) you (like|want|hope) (to|from|out of)\b",
+                          r"\b(any|are there any|do you have any|have you got any) (particular |specific )?(worries|"
+                          r"concerns|fears|questions or concerns|thoughts|expectations)\b",
+                          r"\b(is|was) (anything|something) (worrying|bothering|troubling|concerning|on your mind)\b",
+                          r"\bwhat (worries|concerns|bothers|frightens|scares|upsets) you (most|the most)\b",
+                          r"\bwhat('s| is) the (hardest|worst|most difficult|most worrying) (part|thing)\b",
+                          r"\bhow (do|does) (that|this|it) make you feel\b",
+                          r"\bwhat (matters|is important) (most )?to you\b",
+                          r"\bwhat do you know about\b.*\b(worr|concern)",
+                          r"\bhow (do|would) you feel (about|if)\b",
+                          r"\bwhat do you (already )?(know|understand) about what('s| is) (going on|happening|wrong|"
+                          r"causing)\b"),
     Move.RELATE_BACK: _any(r"\byou (mentioned|said|told me|were saying)\b", r"\bas you (said|mentioned|know)\b",
                            r"\b(since|because|given that|as) you('ve| have)? (told|said|mentioned|enjoy|like|love|play|"
                            r"want|run|work|drive)\b", r"\bin your case\b", r"\bfor you,? (this|that) means\b",
                            r"\bwhat happened (to|with)\b",
                            r"\blike you said\b", r"\byou('re| are) (worried|concerned|scared|afraid) (about|that)\b",
+                           r"\b(which|that)('s| is) (why|what) (it|the|your|you|this|that)\b",
+                           r"\bthat explains (why|the)\b", r"\bgoing back to (what you|your)\b",
+                           r"\b(about|on) your (question|point|worry|concern) (about|that)\b",
+                           r"\byou (asked|were asking|wondered) (about|whether|if)\b",
                            r"\b(your|the) worry about\b", r"\bfor someone like you\b"),
     Move.SIGNPOST: _any(r"^(so,? |okay,? |right,? |now,? )?(first|firstly|first of all|to start|to begin|secondly|"
                         r"next|then,? next|finally|lastly|moving on|turning to)\b",
@@ -212,7 +242,8 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                        r"\b(could|can) you (be more specific|give me an example)\b",
                        r"\bdo you mean\b", r"\bwhat kind of\b", r"\bin what way\b"),
     Move.PRIOR_KNOWLEDGE: _any(r"\bwhat do you (already )?(know|understand) about\b",
-                               r"\bwhat (have|has) (you|anyone|the [a-z]+|your [a-z]+) (been )?(told|said|explained)\b",
+                               r"\bwhat (else )?(have|has) (you|anyone|the [a-z]+|your [a-z]+) (already )?(been )?"
+                               r"(told|said|explained)\b",
                                r"\bwhat('s| is) your understanding\b", r"\bhave you (ever )?heard (of|about)\b",
                                r"\bhow much do you (already )?know\b", r"\bwhat did (the|your) [a-z ]+ (tell|say)\b",
                                r"\bare you familiar with\b", r"\bwhat do you know so far\b"),
@@ -225,12 +256,7 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                                r"\bwhat do you (think|feel) about (that|this|what|the)\b",
                                r"\bhow do you feel about (that|this|what|the|trying|starting|taking|doing)\b",
                                r"\bwhat are your thoughts (on|about)\b", r"\bhow would you feel about\b"),
-    Move.TEACH_BACK: _any(r"\b(in|using) your own words\b",
-                          r"\b(could|can|would) you (tell|show|explain to|walk) me (back )?(how|what|when|which)\b",
-                          r"\bjust (so|to make sure|to check) (that )?i('ve| have) explained\b",
-                          r"\bto (make sure|check) i('ve| have) (explained|been clear)\b",
-                          r"\bwhat (will|would) you do if\b", r"\b(could|can) you (explain|repeat) (it|that) back\b",
-                          r"\btell me what you('ll| will) do\b", r"\bwhat are you going to do (if|when)\b"),
+    Move.TEACH_BACK: _any(TEACH_BACK.pattern, EXPLAINED_WELL.pattern),  # the interlocutor's own rule
     Move.DO_YOU_UNDERSTAND: _any(r"\bdo you understand\b", r"\byou understand\?$", r"\bgot (it|that)\?$",
                                  r"\bunderstood\?$", r"\bis that understood\b"),
     Move.ANYTHING_ELSE: _any(r"\banything else (you'?d|you would|you want|you'd like|i can)\b",
@@ -258,7 +284,17 @@ CONCERN = _any(r"\b(worried|worry|worries|worrying|scared|afraid|frightened|anxi
                r"\bi don'?t (think i could|see why|see the point|understand why)\b", r"\bi can'?t be doing\b",
                r"\ba lot to take in\b", r"\bi('m| am) not sure\b", r"\bi didn'?t realise\b",
                r"\bcrying\b",
-               r"\bi (really )?(can't|cannot) (face|bear|stand|afford)\b", r"\b(terrible|awful|horrible)\b")
+               r"\bi (really )?(can't|cannot) (face|bear|stand|afford)\b", r"\b(terrible|awful|horrible)\b",
+               # worries, hopes and doubts voiced as questions or wishes are cues too
+               r"\b(could|will|would|might) (it|this|that|i|she|he|they) (actually |ever |still )?(snap|break|burst|"
+               r"get worse|come back|spread|be (serious|dangerous|cancer|permanent)|need (an|a|surgery|an operation)|"
+               r"lose|die|go blind|have to stop)\b",
+               r"\b(is|was) (it|this|that) (serious|dangerous|cancer|my fault|going to hurt)\b",
+               r"\b(do|will) i (really )?(have|need) to\b", r"\bcan'?t i (just )?\b", r"\bwhy can'?t i\b",
+               r"\bi (really )?(hope|was hoping)\b", r"\bi'?m not (convinced|sure that|sure it)\b",
+               r"^(but|yeah,? but|well,? but)\b.*\?$", r"\bhow (are|is|will|would) .{1,40} (going to )?(fix|help|work|"
+               r"make (any|a) difference)\b", r"\bmeans (a lot|so much|everything|a great deal) to me\b",
+               r"\bi (couldn'?t|could not) (bear|stand|cope|face)\b")
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,11 @@ from oet_desktop.core.assessment.fluency import (
 from oet_desktop.core.assessment.language import LanguageMeasures, measure_language
 from oet_desktop.core.embeddings.embedder import Embedder
 from oet_desktop.core.practice.jargon import JargonDetector, JargonUse
+from oet_desktop.core.practice.text import content_words
 
 PICKED_UP_BY = (Move.EMPATHY, Move.ACKNOWLEDGEMENT, Move.ELICIT_ICE, Move.RELATE_BACK, Move.SUMMARY)
+RETURNED_TO_BY = (Move.EMPATHY, Move.ELICIT_ICE, Move.RELATE_BACK)
+"""Moves that pick up a worry voiced earlier than the last patient turn (when they name it)."""
 
 
 @dataclass(frozen=True)
@@ -109,14 +112,25 @@ def gather_evidence(conversation: Conversation, embedder: Embedder, jargon: Jarg
 
 
 def _cue_responses(conversation: Conversation, moves: dict[Move, list[Found]]) -> list[CueResponse]:
-    picked = {id(f.utterance) for move in PICKED_UP_BY for f in moves[move]}
+    """Each worry the patient voiced and whether the candidate picked it up: in their next turn (any
+    acknowledging move), or in any later turn by empathy, a question about it or a reference back that names
+    what the patient said (a summary of the plan that repeats a word is not an acknowledgement)."""
+    picking = {id(f.utterance): f for move in PICKED_UP_BY for f in moves[move]}
+    returning = {id(f.utterance): f for move in RETURNED_TO_BY for f in moves[move]}
     ordered = [u for u in conversation.utterances if u.text.strip()]
     responses = []
     for index, utterance in enumerate(ordered):
         if utterance.speaker != "patient" or utterance.move_kind == "closing" or not is_concern(utterance.text):
             continue
-        following = next((u for u in ordered[index + 1 :] if u.speaker == "candidate"), None)
-        if following is None:
+        later = [u for u in ordered[index + 1 :] if u.speaker == "candidate"]
+        if not later:
             continue
-        responses.append(CueResponse(utterance, following, id(following) in picked))
+        worry = content_words(utterance.text) - _GENERIC_FEELINGS
+        response = next((u for n, u in enumerate(later) if (n == 0 and id(u) in picking) or (
+            id(u) in returning and worry & content_words(returning[id(u)].sentence))), None)
+        responses.append(CueResponse(utterance, response or later[0], response is not None))
     return responses
+
+
+_GENERIC_FEELINGS = frozenset({"worried", "worry", "worries", "worrying", "scared", "afraid", "feel", "feeling",
+                               "really", "bit", "quite", "honestly", "just", "sure", "things", "thing"})

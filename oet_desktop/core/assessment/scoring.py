@@ -22,6 +22,13 @@ MIN_TURNS = 4
 """Fewer candidate turns than this: no clinical criterion is scored."""
 MIN_CLINICAL_WORDS = 60
 MET_BAND = 5
+NOT_SHOWN_BAND = 4
+"""A linguistic indicator the conversation gave no chance to show (the patient voiced no feeling to respond
+to) counts as this band: below the grade-B band, so a missing chance never lifts a score above one where the
+chance was taken (docs/feedback.md, "Indicators that do not apply")."""
+NOT_SHOWN_SHARE = 0.5
+"""The same for a clinical indicator: half shown."""
+TYPED_REASON = "the role-play was typed, not spoken, so {what} could not be judged; speak it to be assessed on this"
 
 
 def half_up(value: float) -> int:
@@ -81,6 +88,8 @@ def _confidence(amount: float, high: float, medium: float) -> str:
 def intelligibility(ev: Evidence) -> CriterionResult:
     """Listener strain from the recogniser's low-confidence words (accent as such is never penalised)."""
     crit = Criterion.INTELLIGIBILITY
+    if ev.conversation.typed:
+        return _not_assessed(crit, TYPED_REASON.format(what="clarity"))
     if ev.clarity is None:
         reason = ("no candidate audio was recorded, so clarity could not be measured" if not
                   ev.conversation.has_audio else "the recogniser gave no word timings to judge clarity from")
@@ -107,6 +116,8 @@ def intelligibility(ev: Evidence) -> CriterionResult:
 def fluency(ev: Evidence) -> CriterionResult:
     """Rate, pauses (from audio timing), runs and disfluencies."""
     crit = Criterion.FLUENCY
+    if ev.conversation.typed:
+        return _not_assessed(crit, TYPED_REASON.format(what="pauses and speaking rate"))
     if ev.fluency is None:
         return _not_assessed(crit, "no candidate audio was recorded, so pauses and speaking rate could not be "
                                    "measured")
@@ -156,11 +167,13 @@ def appropriateness(ev: Evidence) -> CriterionResult:
     crit = Criterion.APPROPRIATENESS
     unexplained = [j for j in ev.jargon if not j.use.explained]
     explained = [j for j in ev.jargon if j.use.explained]
-    l1 = band(len({j.use.term for j in unexplained}), ((0, 6), (1, 5), (2, 4), (3, 3), (5, 2)), 1, False)
+    per_100 = 100 * len(unexplained) / max(1, ev.candidate_words)
+    l1 = min(band(len({j.use.term for j in unexplained}), ((0, 6), (1, 5), (2, 4), (3, 3), (5, 2)), 1, False),
+             band(per_100, ((0.0, 6), (1.0, 5), (2.0, 4), (3.0, 3), (4.5, 2), (6.0, 1)), 0, False))
     unexplained_terms = sorted({j.use.term for j in unexplained})
     l1_note = (f"{len(unexplained_terms)} technical term(s) used without an everyday explanation"
                + (f" ({', '.join(unexplained_terms[:5])})" if unexplained else "")
-               + f"; {len({j.use.term for j in explained})} explained.")
+               + f", {per_100:.1f} per 100 words; {len({j.use.term for j in explained})} explained.")
     l1_quotes = tuple(Quote(j.utterance.text, j.utterance.start, j.utterance.turn) for j in unexplained[:2])
     judgements, slang, directives = ev.moves[Move.JUDGEMENT], ev.moves[Move.SLANG], ev.moves[Move.DIRECTIVE]
     directive_share = len(directives) / max(1, ev.language.sentences)
@@ -168,20 +181,18 @@ def appropriateness(ev: Evidence) -> CriterionResult:
     l2_note = (f"{len(judgements)} blunt or judgemental phrase(s), {len(slang)} overly casual expression(s); "
                f"{directive_share:.0%} of sentences were bare instructions (\u201cyou must\u2026\u201d, "
                "\u201cdon't\u2026\u201d) rather than advice.")
-    l3: float | None
     if ev.cues:
         ratio = sum(c.picked_up for c in ev.cues) / len(ev.cues)
         l3 = band(ratio, ((0.75, 6), (0.5, 5), (0.3, 4), (0.01, 3)), 2)
         l3_note = f"Your tone responded to {sum(c.picked_up for c in ev.cues)} of {len(ev.cues)} feelings voiced."
     else:
-        l3, l3_note = None, "The patient voiced no feelings to respond to."
+        l3 = NOT_SHOWN_BAND
+        l3_note = "The patient voiced no feelings to respond to, so this could not be shown (counted as not shown)."
     indicators = [_Indicator("L1", l1, l1_note, l1_quotes),
                   _Indicator("L2", l2, l2_note, _quotes(judgements + slang + directives)),
                   _Indicator("L3", l3, l3_note)]
-    weights = [(0.4, l1), (0.2, l2), (0.4, l3)]
-    used = [(w, v) for w, v in weights if v is not None]
-    score = half_up(sum(w * v for w, v in used) / sum(w for w, _ in used))
-    score = min(score, l1 + 1, l2 + 2, 6 if l3 is None else half_up(l3) + 1)
+    score = half_up(0.4 * l1 + 0.2 * l2 + 0.4 * l3)
+    score = min(score, l1 + 1, l2 + 2, l3 + 1)
     summary = ("You explained things in everyday words and kept a caring tone." if score >= 5 else
                "Mostly suitable language, but some terms or phrasing would not suit a patient." if score >= 3
                else "Much of your wording was too technical or not suited to the patient.")
@@ -195,8 +206,8 @@ def grammar_expression(ev: Evidence) -> CriterionResult:
     g1: float | None = None
     if lang.mtld is not None:
         g1 = band(lang.mtld, ((80, 6), (66, 5), (55, 4), (46, 3), (38, 2)), 1)
-    g2 = band(lang.complex_share, ((0.4, 6), (0.3, 5), (0.2, 4), (0.12, 3), (0.06, 2)), 1)
-    g3 = band(len(lang.features), ((8, 6), (7, 5), (5, 4), (4, 3), (3, 2)), 1)
+    g2 = band(lang.complex_share, ((0.3, 6), (0.22, 5), (0.15, 4), (0.1, 3), (0.05, 2)), 1)
+    g3 = band(len(lang.features), ((6, 6), (5, 5), (4, 4), (3, 3), (2, 2)), 1)
     g4 = band(lang.errors_per_100_words, ((0.0, 6), (0.5, 5), (1.0, 4), (2.0, 3), (3.5, 2)), 1, False)
     indicators = [
         _Indicator("G1", g1, f"Lexical diversity (MTLD) {lang.mtld:.0f}." if lang.mtld is not None
@@ -270,7 +281,7 @@ def perspective(ev: Evidence) -> CriterionResult:
     ice = moves[Move.ELICIT_ICE]
     picked = [c for c in ev.cues if c.picked_up]
     missed = [c for c in ev.cues if not c.picked_up]
-    b2: float | None = None
+    b2 = NOT_SHOWN_SHARE  # no worry voiced: the chance to pick one up never came
     if ev.cues:
         ratio = len(picked) / len(ev.cues)
         b2 = 1.0 if ratio >= 2 / 3 - 1e-9 else 0.5 if ratio >= 1 / 3 - 1e-9 else 0.0
@@ -279,8 +290,10 @@ def perspective(ev: Evidence) -> CriterionResult:
     relate = moves[Move.RELATE_BACK]
     indicators = [
         _counted("B1", ice, 2, "question(s) about the patient's ideas, concerns or expectations"),
-        _Indicator("B2", b2, f"{len(picked)} of {len(ev.cues)} worries or feelings were acknowledged straight away."
-                   + (" Unanswered cues are quoted." if missed else ""), cue_quotes),
+        _Indicator("B2", b2, (f"{len(picked)} of {len(ev.cues)} worries or feelings were acknowledged."
+                              + (" Unanswered cues are quoted." if missed else "")) if ev.cues else
+                   "The patient voiced no worry to pick up, so this could not be shown (counted as half shown).",
+                   cue_quotes),
         _counted("B3", relate, 2, "explanation(s) tied to what the patient said"),
     ]
     return _clinical(Criterion.PERSPECTIVE, ev, indicators,
@@ -355,7 +368,8 @@ def giving(ev: Evidence) -> CriterionResult:
     plain = moves[Move.DO_YOU_UNDERSTAND]
     indicators = [
         _counted("E1", moves[Move.PRIOR_KNOWLEDGE], 1, "question(s) about what the patient already knew"),
-        _counted("E2", moves[Move.CHUNK_CHECK], 2, "check(s) between chunks of information"),
+        _counted("E2", moves[Move.CHUNK_CHECK] + moves[Move.INVITE_REACTION], 2,
+                 "pause(s) between chunks of information to check or invite a reaction"),
         _counted("E3", moves[Move.INVITE_REACTION], 1, "invitation(s) to react"),
         _Indicator("E4", 1.0 if teach else 0.0,
                    f"{len(teach)} teach-back request(s)." if teach else
@@ -371,6 +385,8 @@ def giving(ev: Evidence) -> CriterionResult:
 
 LINGUISTIC_RULES = {Criterion.INTELLIGIBILITY: intelligibility, Criterion.FLUENCY: fluency,
                     Criterion.APPROPRIATENESS: appropriateness, Criterion.GRAMMAR_EXPRESSION: grammar_expression}
+SPEECH_ONLY = (Criterion.INTELLIGIBILITY, Criterion.FLUENCY)
+"""Criteria that only speech can show (a typed role-play is not assessed on them)."""
 CLINICAL_RULES = {Criterion.RELATIONSHIP: relationship, Criterion.PERSPECTIVE: perspective,
                   Criterion.STRUCTURE: structure, Criterion.GATHERING: gathering, Criterion.GIVING: giving}
 
@@ -380,7 +396,9 @@ def score_all(ev: Evidence) -> list[CriterionResult]:
     results: list[CriterionResult] = []
     words, turns = ev.candidate_words, len(ev.conversation.candidate)
     for criterion, rule in LINGUISTIC_RULES.items():
-        if words < MIN_WORDS:
+        if ev.conversation.typed and criterion in SPEECH_ONLY:
+            results.append(rule(ev))  # "typed, not spoken" says more than a word count
+        elif words < MIN_WORDS:
             results.append(_not_assessed(criterion, f"the candidate said {words} words; at least {MIN_WORDS} are "
                                                     "needed to judge language"))
         else:

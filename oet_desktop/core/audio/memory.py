@@ -98,3 +98,16 @@ class RecordingOutput:
     def save(self, path: Path) -> None:
         """Write everything played to a WAV file."""
         write_wav(path, self.audio, self.sample_rate)
+
+
+class NoMicrophone:
+    """The input of a typed role-play: no microphone is opened and no audio arrives."""
+
+    sample_rate = SAMPLE_RATE
+    level_dbfs = -100.0
+
+    def start(self, on_frames: FrameCallback) -> None:
+        """Nothing to open."""
+
+    def stop(self) -> None:
+        """Nothing to close."""

@@ -55,6 +55,8 @@ class TurnMode(StrEnum):
     HALF_DUPLEX = "half_duplex"
     BARGE_IN = "barge_in"
     PUSH_TO_TALK = "push_to_talk"
+    TYPED = "typed"
+    """The candidate types each turn (no microphone); the patient still answers aloud."""
 
 
 @dataclass
@@ -92,6 +94,7 @@ class RolePlayEngine:
         vad_config: VadConfig | None = None,
         turn_mode: TurnMode = TurnMode.HALF_DUPLEX,
         keep_fillers: bool = True,
+        vocabulary: str = "",
     ) -> None:
         self.session = session
         self.director = director
@@ -104,6 +107,8 @@ class RolePlayEngine:
         self.vad_config = vad_config or PRACTICE_VAD
         self.turn_mode = turn_mode
         self.keep_fillers = keep_fillers
+        self.vocabulary = vocabulary
+        """The role-play's terms and names, given to the recogniser as hot words."""
         self.history: list[Line] = []
         self._stt = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stt")
         self._segments: list[tuple[float, Future[Transcript]]] = []
@@ -178,7 +183,7 @@ class RolePlayEngine:
             speaking = None
             if self.turn_mode is TurnMode.HALF_DUPLEX:
                 self._reset_vad()
-        if self.turn_mode is TurnMode.PUSH_TO_TALK:
+        if self.turn_mode in (TurnMode.PUSH_TO_TALK, TurnMode.TYPED):
             return
         if speaking and self.turn_mode is TurnMode.HALF_DUPLEX:
             return  # the microphone is ignored while the patient speaks
@@ -204,6 +209,29 @@ class RolePlayEngine:
             return
         self._segments.append((start, self._submit(audio)))
         self._respond(start, end, detected_at=end)
+
+    def type_turn(self, text: str) -> None:
+        """The candidate typed a turn instead of speaking it: the patient replies at once (cutting their own
+        reply short if it is still playing)."""
+        if self.finished or not text.strip():
+            return
+        self.tick()
+        if self.finished:
+            return
+        if self._speaking:
+            if self.now() < self._speaking.end:
+                self._barge_in(self.now())
+            self._speaking = None
+        at = self.now()
+        self._respond(at, at, detected_at=at, typed=text.strip())
+
+    def tick(self) -> None:
+        """Advance the role-play's clock without audio (typed turns): closes it when time is up."""
+        if self.finished:
+            return
+        self.session.tick()
+        if self.session.phase is Phase.CLOSING:
+            self._close("time up")
 
     def end_early(self) -> None:
         """The candidate ends the role-play: the interlocutor says the closing line."""
@@ -239,20 +267,20 @@ class RolePlayEngine:
         with times from a second pass queued after the reply is under way."""
         context = " ".join(line.text for line in self.history[-2:] if line.speaker == "interlocutor")
         return self._stt.submit(self.transcriber.transcribe, audio, keep_fillers=self.keep_fillers,
-                                context=context[-200:], word_timestamps=word_timestamps)
+                                context=context[-200:], word_timestamps=word_timestamps, vocabulary=self.vocabulary)
 
     # --- the reply -----------------------------------------------------------------------------------
-    def _respond(self, start: float, end: float, detected_at: float) -> None:
+    def _respond(self, start: float, end: float, detected_at: float, typed: str | None = None) -> None:
         self.thinking = True
         try:
-            self._reply_to(start, end, detected_at)
+            self._reply_to(start, end, detected_at, typed)
         finally:
             self.thinking = False
 
-    def _reply_to(self, start: float, end: float, detected_at: float) -> None:
+    def _reply_to(self, start: float, end: float, detected_at: float, typed: str | None) -> None:
         began = time.perf_counter()
         latency = TurnLatency(endpoint_wait=max(0.0, detected_at - end))
-        text = self._collect_transcript()
+        text = typed if typed is not None else self._collect_transcript()
         latency.stt_wait = time.perf_counter() - began
         if not text.strip():
             log.info("turn %.2f-%.2f s had no recognisable words; no reply", start, end)
@@ -266,7 +294,7 @@ class RolePlayEngine:
             index=len(self.record.turns), candidate_text=text, candidate_start=round(start, 3),
             candidate_end=round(end, 3), words=[], move_kind=move.kind.value, move_ref=move.ref,
             move_reason=move.reason, reply_text="", reply_source="", reply_rejection=None, reply_start=0.0,
-            reply_seconds=0.0, latency=latency,
+            reply_seconds=0.0, latency=latency, typed=typed is not None,
         )
         self.record.turns.append(turn)
         self._speak(move, turn, began, detected_at)
@@ -276,6 +304,8 @@ class RolePlayEngine:
                 self.session.end_role_play("the candidate closed")
                 self.session.closing_said()
             self.finished = True
+        if typed is not None:
+            return  # no audio: nothing to time
         pad = self.vad_config.padding_ms / 1000
         offset = max(0.0, start - pad)
         self._word_timing.append((turn, offset, self._submit(self._audio_between(offset, end + pad), True)))

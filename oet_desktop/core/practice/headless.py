@@ -10,7 +10,7 @@ import numpy as np
 
 from oet_desktop.core.audio.files import resample
 from oet_desktop.core.audio.memory import RecordingOutput
-from oet_desktop.core.audio.types import SAMPLE_RATE, Samples
+from oet_desktop.core.audio.types import SAMPLE_RATE, AudioOutput, Samples
 from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.embeddings.embedder import Embedder
 from oet_desktop.core.engines import EngineSet
@@ -25,6 +25,7 @@ from oet_desktop.core.practice.record import SessionRecord
 from oet_desktop.core.practice.session import Mode, PracticeSession
 from oet_desktop.core.speech.stt import Transcriber
 from oet_desktop.core.speech.vad import VadConfig
+from oet_desktop.core.speech.vocabulary import card_vocabulary
 from oet_desktop.core.tts.voice import PiperVoiceEngine, Voice
 
 BLOCK = SAMPLE_RATE * 30 // 1000
@@ -61,6 +62,20 @@ def parts_from_engines(engines: EngineSet, catalog: Catalog, phrasing: str = "au
     kinds = phrasing_for(phrasing, small)
     return HeadlessParts(engines.transcriber(), engines.voice(), engines.embedder(),
                          engines.language_model() if kinds else None, models, kinds)
+
+
+def build_engine(scenario: Scenario, parts: HeadlessParts, session: PracticeSession, output: AudioOutput,
+                 clock: Clock, record: SessionRecord, vad_config: VadConfig | None = None,
+                 turn_mode: TurnMode = TurnMode.HALF_DUPLEX) -> RolePlayEngine:
+    """The role-play engine for one card: its director (with the card's and the lexicon's jargon), the
+    realiser, and the recogniser biased towards the card's vocabulary."""
+    lexicon = load_lexicon()
+    jargon = JargonDetector.for_scenario(scenario.lay_terms, lexicon, scenario.interlocutor_words)
+    return RolePlayEngine(
+        session, Director(scenario, parts.embedder, jargon), Realiser(scenario, parts.language_model, parts.phrasing),
+        parts.transcriber, parts.voice, output, clock, record, vad_config, turn_mode,
+        vocabulary=card_vocabulary(scenario, lexicon),
+    )
 
 
 def demo_turns(scenario: Scenario) -> list[str]:
@@ -109,12 +124,7 @@ def run_headless(
     session.start()
     if record is None:
         record = SessionRecord(scenario.id, mode.value, turn_mode.value, parts.models)
-    jargon = JargonDetector.for_scenario(scenario.lay_terms, load_lexicon(), scenario.interlocutor_words)
-    engine = RolePlayEngine(
-        session, Director(scenario, parts.embedder, jargon),
-        Realiser(scenario, parts.language_model, parts.phrasing), parts.transcriber, parts.voice,
-        RecordingOutput(), clock, record, vad_config, turn_mode,
-    )
+    engine = build_engine(scenario, parts, session, RecordingOutput(), clock, record, vad_config, turn_mode)
     feeder = _Feeder(engine, clock, fast)
     engine.start()
     try:
@@ -132,13 +142,67 @@ def run_headless(
             if len(record.turns) > turns_before and checkpoint:
                 checkpoint()
             feeder.silence(max(0.0, engine.busy_until - engine.now()) + LISTEN_GAP_S)
-        if not engine.finished:
-            engine.end_early()
-            if on_turn:
-                on_turn(f"patient (closing): {record.turns[-1].reply_text}")
+        _close(engine, record, on_turn)
     finally:
         engine.shutdown()
     return record
+
+
+TYPED_WORDS_PER_S = 2.5
+"""A typed turn takes as long on the role-play's clock as saying it would (150 words a minute)."""
+
+
+def read_typed_turns(text: str) -> list[str]:
+    """Candidate turns from a typed script: one turn a line; blank lines and lines starting with # are skipped."""
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def run_typed(
+    scenario: Scenario,
+    turns: list[str],
+    parts: HeadlessParts,
+    mode: Mode = Mode.PRACTICE,
+    on_turn: Callable[[str], None] | None = None,
+    checkpoint: Callable[[], None] | None = None,
+    record: SessionRecord | None = None,
+) -> SessionRecord:
+    """A role-play typed rather than spoken, on a simulated clock: each line is one candidate turn (taking as
+    long as saying it would), the patient answers in text and voice (kept in the record); then close."""
+    clock = SimulatedClock()
+    session = PracticeSession([scenario], mode, clock)
+    session.start()
+    if record is None:
+        record = SessionRecord(scenario.id, mode.value, TurnMode.TYPED.value, parts.models)
+    engine = build_engine(scenario, parts, session, RecordingOutput(), clock, record, turn_mode=TurnMode.TYPED)
+    engine.start()
+    try:
+        for text in turns:
+            clock.advance(LEAD_IN_S + len(text.split()) / TYPED_WORDS_PER_S)
+            engine.tick()
+            if engine.finished:
+                break
+            engine.type_turn(text)
+            turn = record.turns[-1]
+            if on_turn:
+                on_turn(f"candidate: {turn.candidate_text}\n  patient ({turn.move_kind}, {turn.reply_source}): "
+                        f"{turn.reply_text}")
+            if checkpoint:
+                checkpoint()
+            clock.advance(max(0.0, engine.busy_until - engine.now()) + LISTEN_GAP_S)
+            if engine.finished:
+                break
+        _close(engine, record, on_turn)
+    finally:
+        engine.shutdown()
+    return record
+
+
+def _close(engine: RolePlayEngine, record: SessionRecord, on_turn: Callable[[str], None] | None) -> None:
+    """The candidate ran out of turns: the patient says the closing line."""
+    if not engine.finished:
+        engine.end_early()
+        if on_turn:
+            on_turn(f"patient (closing): {record.turns[-1].reply_text}")
 
 
 class _Feeder:

@@ -7,11 +7,19 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from oet_desktop.core.audio.types import AudioInput, Samples
 from oet_desktop.core.practice.engine import RolePlayEngine
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TypedTurn:
+    """A turn the candidate typed."""
+
+    text: str
 
 
 class LiveRolePlay:
@@ -23,8 +31,9 @@ class LiveRolePlay:
         self.microphone = microphone
         self._after_turn = after_turn
         """Called on the worker after each new turn (e.g. to save the role-play as it goes)."""
-        self._blocks: queue.Queue[Samples | str] = queue.Queue()
-        """Microphone blocks, and the push-to-talk commands "press"/"release" (so the worker runs them too)."""
+        self._blocks: queue.Queue[Samples | str | TypedTurn] = queue.Queue()
+        """Microphone blocks, the push-to-talk commands "press"/"release" and typed turns (so the worker runs
+        them too, in order with the audio)."""
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._run, name="role-play", daemon=True)
         self.error: BaseException | None = None
@@ -43,15 +52,22 @@ class LiveRolePlay:
         """Push-to-talk released: the reply is worked out on the worker, never on the caller's thread."""
         self._blocks.put("release")
 
+    def type_turn(self, text: str) -> None:
+        """A typed turn: the reply is worked out on the worker."""
+        self._blocks.put(TypedTurn(text))
+
     def _run(self) -> None:
         try:
             while not self._stop.is_set() and not self.engine.finished:
                 try:
                     block = self._blocks.get(timeout=0.1)
                 except queue.Empty:
+                    self.engine.tick()  # no audio (a typed role-play): time still runs out
                     continue
                 turns = len(self.engine.record.turns)
-                if isinstance(block, str):
+                if isinstance(block, TypedTurn):
+                    self.engine.type_turn(block.text)
+                elif isinstance(block, str):
                     self.engine.press() if block == "press" else self.engine.release()
                 else:
                     self.engine.on_audio(block)

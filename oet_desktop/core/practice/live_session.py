@@ -11,12 +11,9 @@ from dataclasses import dataclass, field
 from oet_desktop.core.audio.types import AudioInput, AudioOutput
 from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.practice.clock import Clock, MonotonicClock
-from oet_desktop.core.practice.director import Director
-from oet_desktop.core.practice.engine import RolePlayEngine, TurnMode
-from oet_desktop.core.practice.headless import HeadlessParts
-from oet_desktop.core.practice.jargon import JargonDetector, load_lexicon
+from oet_desktop.core.practice.engine import TurnMode
+from oet_desktop.core.practice.headless import HeadlessParts, build_engine
 from oet_desktop.core.practice.live import LiveRolePlay
-from oet_desktop.core.practice.realiser import Realiser
 from oet_desktop.core.practice.record import SessionRecord
 from oet_desktop.core.practice.session import Mode, Phase, PracticeSession
 from oet_desktop.core.speech.vad import VadConfig
@@ -62,11 +59,8 @@ class LivePractice:
         self.clock = clock or MonotonicClock()
         self.record = SessionRecord(scenario.id, mode.value, turn_mode.value, parts.models)
         self.session = PracticeSession([scenario], mode, self.clock)
-        jargon = JargonDetector.for_scenario(scenario.lay_terms, load_lexicon(), scenario.interlocutor_words)
-        self.engine = RolePlayEngine(
-            self.session, Director(scenario, parts.embedder, jargon),
-            Realiser(scenario, parts.language_model, parts.phrasing), parts.transcriber, parts.voice, speaker,
-            self.clock, self.record, vad_config, turn_mode)
+        self.engine = build_engine(scenario, parts, self.session, speaker, self.clock, self.record, vad_config,
+                                   turn_mode)
         self.journal = SessionJournal(storage, session_id, self.record)
         self.live = LiveRolePlay(self.engine, microphone, after_turn=self.journal.checkpoint)
         self._started = False
@@ -117,6 +111,16 @@ class LivePractice:
     def release(self) -> None:
         """Push-to-talk: speaking ends (the reply is worked out on the role-play's worker)."""
         self.live.release()
+
+    def type_turn(self, text: str) -> None:
+        """A turn typed instead of spoken (the reply is worked out on the role-play's worker)."""
+        if text.strip():
+            self.live.type_turn(text.strip())
+
+    @property
+    def typed_only(self) -> bool:
+        """The candidate types every turn (no microphone)."""
+        return self.engine.turn_mode is TurnMode.TYPED
 
     def finish(self, end_early: bool = False) -> SessionRecord:
         """Stop (with the closing line when ending early), wait for the patient to finish, and save the whole

@@ -60,6 +60,8 @@ class TurnRecord:
     heard_text: str | None = None
     """With barge-in: the part of the reply the candidate heard (the rest was never said)."""
     latency: TurnLatency = field(default_factory=TurnLatency)
+    typed: bool = False
+    """The candidate typed this turn rather than speaking it."""
 
 
 @dataclass

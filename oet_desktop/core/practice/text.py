@@ -23,7 +23,8 @@ NUMBER_WORDS = frozenset({
 _QUESTION_OPENERS = re.compile(
     r"^(who|what|when|where|why|how|which|whose|do|does|did|is|are|was|were|have|has|had|can|could|would|"
     r"will|shall|should|may|might|any|anything|anyone|tell me|could you|can you|would you|i'd like to know|"
-    r"i would like to know|i was wondering|may i ask|let me ask|i'd like to ask|i wanted to ask)\b"
+    r"i would like to know|i was wondering|i'm wondering|i am wondering|i wonder|i'd love to know|"
+    r"may i ask|let me ask|i'd like to ask|i wanted to ask|take me through|talk me through|walk me through)\b"
 )
 
 

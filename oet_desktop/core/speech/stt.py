@@ -52,8 +52,9 @@ class Transcriber(Protocol):
     """Turns 16 kHz mono audio into a :class:`Transcript`."""
 
     def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "",
-                   word_timestamps: bool = True) -> Transcript:
-        """Recognise speech in ``samples``; ``context`` is earlier text of the conversation. Without
+                   word_timestamps: bool = True, vocabulary: str = "") -> Transcript:
+        """Recognise speech in ``samples``; ``context`` is earlier text of the conversation; ``vocabulary``
+        lists words the speaker is likely to use (the role-play's terms and names). Without
         ``word_timestamps`` it is faster and ``words`` is empty."""
 
 
@@ -180,10 +181,11 @@ class FasterWhisperTranscriber:
         """Whether the model is in memory."""
         return self._model is not None
 
-    def _recognise(self, audio: Samples, prompt: str | None, word_timestamps: bool) -> tuple[list[str], list[Word]]:
+    def _recognise(self, audio: Samples, prompt: str | None, word_timestamps: bool,
+                   vocabulary: str | None) -> tuple[list[str], list[Word]]:
         segments, _info = self._model.transcribe(
             audio, language=self.language, beam_size=self.beam_size, word_timestamps=word_timestamps,
-            condition_on_previous_text=False, initial_prompt=prompt, vad_filter=False,
+            condition_on_previous_text=False, initial_prompt=prompt, vad_filter=False, hotwords=vocabulary,
         )
         texts: list[str] = []
         words: list[Word] = []
@@ -193,14 +195,15 @@ class FasterWhisperTranscriber:
         return texts, words
 
     def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "",
-                   word_timestamps: bool = True) -> Transcript:
-        """Recognise ``samples`` (16 kHz mono float32), with word timestamps unless told not to."""
+                   word_timestamps: bool = True, vocabulary: str = "") -> Transcript:
+        """Recognise ``samples`` (16 kHz mono float32), with word timestamps unless told not to. ``vocabulary``
+        goes to Whisper as hot words (before the prompt), biasing it towards the role-play's terms."""
         self.load()
         audio = np.asarray(samples, dtype=np.float32)
         prompt = " ".join(p for p in (FILLER_PROMPT if keep_fillers else "", context) if p) or None
         began = time.perf_counter()
         try:
-            texts, words = self._recognise(audio, prompt, word_timestamps)
+            texts, words = self._recognise(audio, prompt, word_timestamps, vocabulary or None)
         except RuntimeError as exc:  # e.g. CUDA libraries missing: they only fail at the first encode
             if self.device is None or self.device.device != "cuda":
                 raise EngineError(f"Speech recognition failed ({exc}).",
@@ -208,7 +211,7 @@ class FasterWhisperTranscriber:
             log.warning("CUDA transcription failed (%s); falling back to CPU", exc)
             with self._lock:
                 self._fall_back_to_cpu(f"CUDA failed while transcribing ({exc}); using the CPU.")
-            texts, words = self._recognise(audio, prompt, word_timestamps)
+            texts, words = self._recognise(audio, prompt, word_timestamps, vocabulary or None)
         return Transcript(
             text=" ".join(t for t in texts if t),
             words=tuple(words),
@@ -231,7 +234,7 @@ class ScriptedTranscriber:
         self.calls = 0
 
     def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "",
-                   word_timestamps: bool = True) -> Transcript:
+                   word_timestamps: bool = True, vocabulary: str = "") -> Transcript:
         """The next prepared text, with words spread evenly over the audio."""
         text = self._texts[self.calls % len(self._texts)] if self._texts else ""
         self.calls += 1

@@ -6,6 +6,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer, Signal
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -32,9 +33,10 @@ def clock_text(seconds: float) -> str:
 
 
 class PreparationPage(QWidget):
-    """``start_requested`` carries (scenario id, mode, notes); the exam timer starts the role-play at 0:00."""
+    """``start_requested`` carries (scenario id, mode, notes, typed); the exam timer starts the role-play at
+    0:00."""
 
-    start_requested = Signal(str, str, str)
+    start_requested = Signal(str, str, str, bool)
     back_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -52,6 +54,9 @@ class PreparationPage(QWidget):
         group.addButton(self.exam)
         group.addButton(self.practice)
         self.exam.setChecked(True)
+        self.typed = QCheckBox("T&ype instead of speaking (no microphone needed)")
+        self.typed.setToolTip("Rehearse the content in writing; the patient still answers aloud. Feedback then "
+                              "covers what text can show (not clarity or fluency).")
         self.timer_label = QLabel(clock_text(PREPARATION_S))
         font = self.timer_label.font()
         font.setPointSizeF(font.pointSizeF() * 2)
@@ -70,6 +75,7 @@ class PreparationPage(QWidget):
         side_layout.setContentsMargins(0, 0, 0, 0)
         side_layout.addWidget(self.exam)
         side_layout.addWidget(self.practice)
+        side_layout.addWidget(self.typed)
         side_layout.addWidget(self.timer_label)
         notes_label = QLabel("&Notes:")
         notes_label.setBuddy(self.notes)
@@ -126,7 +132,7 @@ class PreparationPage(QWidget):
         self._tick.stop()
         if self.scenario is not None:
             mode = Mode.EXAM if self.exam.isChecked() else Mode.PRACTICE
-            self.start_requested.emit(self.scenario.id, mode.value, self.notes.toPlainText())
+            self.start_requested.emit(self.scenario.id, mode.value, self.notes.toPlainText(), self.typed.isChecked())
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._tick.stop()  # leaving the page stops the exam clock: it must not start a role-play elsewhere

@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -24,8 +25,11 @@ from oet_desktop.ui.pages.common import heading, wrapped
 from oet_desktop.ui.pages.preparation import clock_text
 from oet_desktop.ui.widgets.level_meter import LevelMeter
 
+TYPING = "typing"
+"""The candidate's turn in a typed role-play (shown instead of "listening")."""
 STATE_TEXT = {STARTING: "Getting ready… (loading the voice and speech recognition)",
               LISTENING: "Your turn: the patient is listening",
+              TYPING: "Your turn: type what you would say and press Enter",
               THINKING: "The patient is thinking…",
               SPEAKING: "The patient is speaking",
               FINISHED: "The role-play has ended"}
@@ -40,6 +44,8 @@ class RolePlayPage(QWidget):
     finished = Signal()
     talk_pressed = Signal()
     talk_released = Signal()
+    typed = Signal(str)
+    """A turn typed in the box (in a typed role-play, or instead of speaking one turn)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +75,11 @@ class RolePlayPage(QWidget):
         self.talk_button = QPushButton("Hold to &talk (or hold Space)")
         self.talk_button.hide()
         self.end_button = QPushButton("&End the role-play")
+        self.type_box = QLineEdit()
+        self.type_box.setPlaceholderText("Or type what you would say, and press Enter")
+        self.type_box.setAccessibleName("Type a turn")
+        self.send_button = QPushButton("Se&nd")
+        self._typed_only = False
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.refresh)
@@ -83,6 +94,9 @@ class RolePlayPage(QWidget):
         splitter.addWidget(self.captions)
         splitter.addWidget(self.notes)
         splitter.setStretchFactor(0, 3)
+        typing = QHBoxLayout()
+        typing.addWidget(self.type_box, 1)
+        typing.addWidget(self.send_button)
         buttons = QHBoxLayout()
         buttons.addWidget(self.talk_button)
         buttons.addStretch(1)
@@ -93,13 +107,21 @@ class RolePlayPage(QWidget):
         layout.addLayout(meter_row)
         layout.addWidget(self.problem)
         layout.addWidget(splitter, 1)
+        layout.addLayout(typing)
         layout.addLayout(buttons)
         self.end_button.clicked.connect(self._end)
         self.talk_button.pressed.connect(self.talk_pressed.emit)
         self.talk_button.released.connect(self.talk_released.emit)
+        self.type_box.returnPressed.connect(self._send)
+        self.send_button.clicked.connect(self._send)
 
-    def begin(self, title: str, notes: str, push_to_talk: bool, timed: bool) -> None:
-        """Show a role-play that is starting."""
+    def begin(self, title: str, notes: str, push_to_talk: bool, timed: bool, typed_only: bool = False) -> None:
+        """Show a role-play that is starting (``typed_only``: the candidate types every turn)."""
+        self._typed_only = typed_only
+        self.type_box.clear()
+        self.type_box.setPlaceholderText("Type what you would say, and press Enter" if typed_only else
+                                         "Or type what you would say, and press Enter")
+        self.meter.setVisible(not typed_only)
         self.title.setText(title)
         self.notes.setPlainText(notes or "(no notes)")
         self.captions.clear()
@@ -118,14 +140,18 @@ class RolePlayPage(QWidget):
         self._status = status
         self.end_button.setEnabled(True)
         self._poll.start()
-        self.setFocus()
+        if self._typed_only:
+            self.type_box.setFocus()
+        else:
+            self.setFocus()
 
     def refresh(self) -> None:
         """Read the latest snapshot and show it."""
         if self._status is None:
             return
         status = self._status()
-        self.state_label.setText(STATE_TEXT.get(status.state, status.state))
+        state = TYPING if self._typed_only and status.state == LISTENING else status.state
+        self.state_label.setText(STATE_TEXT.get(state, state))
         if status.time_left_s is not None:
             self.timer_label.setText(clock_text(status.time_left_s))
         self.meter.set_level(status.level_db)
@@ -145,6 +171,12 @@ class RolePlayPage(QWidget):
     def stop_polling(self) -> None:
         """Stop reading snapshots (the role-play is over or abandoned)."""
         self._poll.stop()
+
+    def _send(self) -> None:
+        text = self.type_box.text().strip()
+        if text and self._status is not None and not self._done:
+            self.type_box.clear()
+            self.typed.emit(text)
 
     def _end(self) -> None:
         self.end_button.setEnabled(False)
