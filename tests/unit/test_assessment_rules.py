@@ -344,3 +344,11 @@ def test_an_indicator_the_conversation_gave_no_chance_to_show_counts_as_not_show
     assert "could not be shown" in l3.note
     assert NOT_SHOWN_BAND < 5
     assert b2.met is False
+
+
+def test_coming_back_to_finish_a_point_is_not_jumping_about() -> None:
+    from oet_desktop.core.assessment.coverage import Coverage
+
+    assert Coverage((), ("a", "b", "a", "c")).jumps == 0  # back to "a" right after one detour
+    assert Coverage((), ("a", "b", "c", "a", "d")).jumps == 1  # back to "a" after two other topics
+    assert Coverage((), ("a", "b", "c", "a")).jumps == 0  # a closing recap of the first topic

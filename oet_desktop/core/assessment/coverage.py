@@ -13,6 +13,9 @@ from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.embeddings.embedder import Embedder
 from oet_desktop.core.practice.director import TASK_THRESHOLD
 
+JUMP_GAP = 2
+"""A return to a task counts as a jump when at least this many other tasks came up in between."""
+
 
 @dataclass(frozen=True)
 class TaskMatch:
@@ -42,6 +45,19 @@ class Coverage:
     def share(self) -> float:
         """Share of tasks covered."""
         return sum(t.covered for t in self.tasks) / len(self.tasks) if self.tasks else 0.0
+
+    @property
+    def jumps(self) -> int:
+        """How often the candidate jumped back to a task after two or more others had come up since (a brief
+        return to finish a point, or a closing recap, is not disorganised)."""
+        last: dict[str, int] = {}
+        back = 0
+        for index, task in enumerate(self.sequence):
+            if task in last and len(set(self.sequence[last[task] + 1 : index])) >= JUMP_GAP and index < len(
+                    self.sequence) - 1:
+                back += 1
+            last[task] = index
+        return back
 
     @property
     def returns(self) -> int:

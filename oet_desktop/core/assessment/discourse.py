@@ -223,7 +223,11 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                         r"\bi'?ll (now )?(explain|go through|tell you|talk you through|start)\b",
                         r"\bthe (next|other|last|final|second|first) (thing|part|step|point)\b",
                         r"\blet me (explain|go through|tell you|talk you through|start|move on)\b",
-                        r"\bbefore i (go on|explain|move on|continue)\b"),
+                        r"\bbefore i (go on|explain|move on|continue)\b",
+                        r"^(so,? |okay,? |right,? )?now,? (to|about|for|on to|onto|the|a|moving|coming|turning)\b",
+                        r"\bi'?ll come (back )?to (that|this|it|your)\b",
+                        r"\bon (the subject|the topic|the question) of\b", r"^as (for|regards)\b",
+                        r"^(and|so),? (now|finally|next|lastly)\b", r"\bone (more|last|other) thing\b"),
     Move.SUMMARY: _any(r"\b(to sum up|to summarise|to summarize|in summary|to recap|just to recap|let me recap|"
                        r"let me summarise|let me summarize|so to sum up|let me just go over|let me go over)\b",
                        r"\bif i'?ve (understood|got this|got that|heard you) (correctly|right)\b",
@@ -231,7 +235,10 @@ MOVE_PATTERNS: dict[Move, re.Pattern[str]] = {
                        r"\b(so|okay),? you'?ve (told me|said|mentioned) (that )?\b",
                        r"\blet me (just )?(make sure|check) i('ve| have) (understood|got)\b",
                        r"\bjust to (check|make sure) i('ve| have) (understood|got)\b",
-                       r"\bthe main (points|things) (are|to remember)\b", r"\bso,? the key (things|points)\b"),
+                       r"\bthe main (points|things) (are|to remember)\b", r"\bso,? the key (things|points)\b",
+                       # a reflective summary of what the patient said: "So she didn't recognise them…"
+                       r"^so,? (you|she|he|they)('ve| have|'re| are| didn'?t| did| don'?t| do| haven'?t| hasn'?t| had|"
+                       r" were| was|'d| usually| normally| mostly| often)\b(?!.*\?$)"),
     Move.SUMMARY_CHECK: _any(r"\b(is that|have i got that|did i get that|is that all) (right|correct|fair|accurate)\b",
                              r"\bhave i (missed|left out) anything\b", r"\bdid i miss anything\b",
                              r"\bis there anything (i'?ve|i have) missed\b", r"\bdoes that sound right\b"),

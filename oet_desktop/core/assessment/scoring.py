@@ -192,7 +192,7 @@ def appropriateness(ev: Evidence) -> CriterionResult:
                   _Indicator("L2", l2, l2_note, _quotes(judgements + slang + directives)),
                   _Indicator("L3", l3, l3_note)]
     score = half_up(0.4 * l1 + 0.2 * l2 + 0.4 * l3)
-    score = min(score, l1 + 1, l2 + 2, l3 + 1)
+    score = min(score, l1 + 1, l2 + 2, l3 + 1 if len(ev.cues) >= 2 else 6)
     summary = ("You explained things in everyday words and kept a caring tone." if score >= 5 else
                "Mostly suitable language, but some terms or phrasing would not suit a patient." if score >= 3
                else "Much of your wording was too technical or not suited to the patient.")
@@ -306,13 +306,15 @@ def structure(ev: Evidence) -> CriterionResult:
     """C: a logical sequence, signposting, organised explanations."""
     moves = ev.moves
     coverage = ev.coverage
-    c1 = (1.0 if coverage.share >= 0.6 and coverage.returns <= 1 else
-          0.5 if coverage.share >= 0.4 and coverage.returns <= 3 else 0.0)
-    signposts = moves[Move.SIGNPOST]
+    jumps = coverage.jumps
+    c1 = (1.0 if coverage.share >= 0.6 and jumps <= 1 else
+          0.5 if coverage.share >= 0.4 and jumps <= 3 else 0.0)
+    opening = ev.conversation.candidate[:1]
+    signposts = [f for f in moves[Move.SIGNPOST] if f.utterance not in opening]  # the opening's purpose is A1
     organised = len(moves[Move.SUMMARY]) + len(moves[Move.CHUNK_CHECK])
     indicators = [
         _Indicator("C1", c1, f"{sum(t.covered for t in coverage.tasks)} of {len(coverage.tasks)} tasks covered; "
-                   f"went back to an earlier topic {coverage.returns} time(s)."),
+                   f"jumped back to an earlier topic {jumps} time(s)."),
         _counted("C2", signposts, 3, "signpost(s) to a new topic"),
         _Indicator("C3", 1.0 if moves[Move.SUMMARY] and moves[Move.CHUNK_CHECK] else 0.5 if organised else 0.0,
                    f"{len(moves[Move.SUMMARY])} summary(ies) and {len(moves[Move.CHUNK_CHECK])} check(s) between "

@@ -20,11 +20,11 @@ from oet_desktop.core.tts.voice import split_sentences
 
 PHRASING: dict[str, frozenset[MoveKind]] = {
     "scripted": frozenset(),
-    "free": frozenset({MoveKind.ACKNOWLEDGE, MoveKind.UNKNOWN}),
+    "free": frozenset({MoveKind.ACKNOWLEDGE, MoveKind.UNKNOWN, MoveKind.REASSURED, MoveKind.CONFIRM}),
     "all": frozenset(MoveKind) - {MoveKind.CLOSING},
 }
 """Which moves the language model phrases: none (the card's lines), only the free moves (acknowledgements,
-"not sure"), or all but the fixed closing line."""
+reactions to reassurance, confirmations, "not sure"), or all but the fixed closing line."""
 
 
 def phrasing_for(setting: str, small_model: bool) -> frozenset[MoveKind]:
