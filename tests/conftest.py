@@ -21,8 +21,8 @@ from oet_desktop.core.settings import EngineSettings
 from tests.keyring_backend import MemoryKeyring
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_AUDIO = REPO.parent / "shared" / "audio"
-JFK_FLAC = SHARED_AUDIO / "jfk.flac"
+JFK_FLAC = REPO / "tests" / "fixtures" / "audio" / "jfk.flac"
+"""A real recording (public domain: President Kennedy's 1961 inaugural address), kept in the repository."""
 JFK_TEXT = ("And so my fellow Americans, ask not what your country can do for you, "
             "ask what you can do for your country.")
 

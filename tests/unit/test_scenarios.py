@@ -15,7 +15,7 @@ from oet_desktop.core.content.scenario import Profession
 from tests.conftest import REPO
 
 BROKEN = REPO / "tests" / "fixtures" / "scenarios" / "broken"
-FORMAT_DOC = REPO.parent / "shared" / "scenario-format.md"
+FORMAT_DOC = REPO / "docs" / "scenario-format.md"
 
 
 def test_the_bundled_library_has_at_least_40_valid_scenarios_for_all_12_professions() -> None:

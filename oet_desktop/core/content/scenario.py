@@ -1,4 +1,4 @@
-"""The scenario (role-play) model: both cards of an OET-style role-play (see shared/scenario-format.md)."""
+"""The scenario (role-play) model: both cards of an OET-style role-play (see docs/scenario-format.md)."""
 
 from __future__ import annotations
 
