@@ -59,16 +59,6 @@ class Coverage:
             last[task] = index
         return back
 
-    @property
-    def returns(self) -> int:
-        """How often the candidate went back to a task after moving on to another (jumping about)."""
-        seen: set[str] = set()
-        back = 0
-        for task in self.sequence:
-            back += task in seen
-            seen.add(task)
-        return back
-
 
 def measure_coverage(scenario: Scenario, utterances: list[Utterance], embedder: Embedder) -> Coverage:
     """Compare every candidate sentence with every task (text and probes)."""

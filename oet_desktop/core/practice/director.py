@@ -20,7 +20,8 @@ import numpy as np
 from oet_desktop.core.content.scenario import CLOSING_LINE, Cue, Fact, Scenario
 from oet_desktop.core.embeddings.embedder import Embedder, Vectors
 from oet_desktop.core.practice.intents import ClassifiedSentence, SentenceIntent, classify, turn_reaction
-from oet_desktop.core.practice.jargon import JargonDetector, load_everyday_phrases
+from oet_desktop.core.practice.jargon import JargonDetector
+from oet_desktop.core.practice.phrases import load_everyday_phrases
 from oet_desktop.core.practice.reactions import Reaction, ReactionLines
 from oet_desktop.core.practice.retelling import retell
 from oet_desktop.core.practice.text import clauses, content_words, words

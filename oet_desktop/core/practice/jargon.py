@@ -271,14 +271,3 @@ def load_ordinary_words(path: Path | None = None) -> frozenset[str]:
         return frozenset()
     return frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
                      if line.strip() and not line.startswith("#"))
-
-
-@functools.cache
-def load_everyday_phrases(path: Path | None = None) -> dict[str, str]:
-    """Everyday phrases and plain words for them (resources/lexicon/everyday-phrases.yaml); empty if absent."""
-    path = path or project_root() / "resources" / "lexicon" / "everyday-phrases.yaml"
-    if not path.is_file():
-        return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    phrases = raw.get("phrases", {}) if isinstance(raw, dict) else {}
-    return {str(k).lower(): str(v) for k, v in phrases.items()}
