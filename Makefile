@@ -12,6 +12,7 @@ test:
 lint:
 	.venv/bin/ruff check oet_desktop sync_server tests
 	.venv/bin/mypy
+	.venv/bin/lint-imports --no-cache
 
 bench:
 	.venv/bin/oet-desktop bench engines

@@ -1,3 +1,13 @@
-"""oet_desktop: offline OET Speaking practice with a local AI interlocutor."""
+"""oet_desktop: offline OET Speaking practice with a local AI interlocutor.
+
+Importing the package first switches off the telemetry of the libraries the app loads (ONNX Runtime, the Hugging
+Face hub; see :mod:`oet_desktop.core.privacy`). The switches are read when those libraries load, and every entry
+point (the ``oet-desktop`` script, ``python -m``, a PyInstaller bundle, the tests) imports this package before any
+of them, so doing it here covers them all.
+"""
+
+from oet_desktop.core.privacy import disable_telemetry
+
+disable_telemetry()
 
 __version__ = "0.1.0"

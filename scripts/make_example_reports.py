@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from oet_desktop.app import build_context  # noqa: E402
+from oet_desktop.services.context import build_context  # noqa: E402
 from oet_desktop.core.assessment.feedback import Assessor  # noqa: E402
 from oet_desktop.core.assessment.progress import build_progress  # noqa: E402
 from oet_desktop.core.reports.progress_pdf import write_progress_pdf  # noqa: E402

@@ -2,7 +2,15 @@
 
 Run: ``.venv/bin/python scripts/make_screenshots.py`` (it runs itself once per scale). It uses a throwaway
 profile in a temporary folder, a private PulseAudio server with a virtual microphone when PulseAudio is
-installed, the bundled role-plays and a real feedback report (resources/bench/feedback-demo-session.json)."""
+installed, the bundled role-plays and a real feedback report (resources/bench/feedback-demo-session.json).
+
+Real state: 01 profile, 02 microphone check (a 220 Hz tone played into the virtual microphone), 04 library,
+05 preparation, 10 settings. Staged (docs/ui.md and the README say so where they are shown):
+- 03 speed check: ``run_doctor(live=False)`` put on the page directly: no live speed figures;
+- 06 role-play: the real page fed a fixed ``LiveStatus`` (typed captions, fixed clock and level);
+- 07/08 feedback: the demo report under a made-up session id and date;
+- 09 history: the demo report saved three times, scores shifted by -1/0/+1 (estimate -30/0/+30), made-up dates;
+- 11 unlock: a keyring profile whose key mode is rewritten to "passphrase", the error message set directly."""
 
 from __future__ import annotations
 
@@ -61,12 +69,12 @@ def _shoot(scale: int, base: Path) -> None:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from oet_desktop.app import build_context
     from oet_desktop.core.assessment.report import FeedbackReport
-    from oet_desktop.core.practice.live_session import Caption, LiveStatus
+    from oet_desktop.core.practice.live_practice import Caption, LiveStatus
     from oet_desktop.core.practice.record import SessionRecord
     from oet_desktop.core.system.doctor import format_report, run_doctor
-    from oet_desktop.ui.backend import Backend
+    from oet_desktop.services.context import build_context
+    from oet_desktop.services.workspace import Workspace
     from oet_desktop.ui.main_window import MainWindow
     from oet_desktop.ui.tasks import Tasks
     from tests.keyring_backend import MemoryKeyring  # there is no OS keyring offscreen
@@ -90,7 +98,7 @@ def _shoot(scale: int, base: Path) -> None:
         print(f"{name}{suffix}.png")
 
     context = build_context()
-    window = MainWindow(Backend(context, keyring, {}), Tasks())
+    window = MainWindow(Workspace(context, keyring, {}), Tasks())
     window.resize(*SIZE)
     window.show()
     window.start()
@@ -147,7 +155,7 @@ def _shoot(scale: int, base: Path) -> None:
 
     demo = FeedbackReport.from_dict(json.loads((REPO / "resources" / "bench" / "feedback-demo-session.json")
                                                .read_text(encoding="utf-8")))
-    storage = window.backend.storage
+    storage = window.workspace.storage
     assert storage is not None
     for day, delta in ((3, -1), (10, 0), (17, 1)):
         session_id = f"202611{day:02d}-090000-{demo.scenario_id}"
@@ -174,9 +182,9 @@ def _shoot(scale: int, base: Path) -> None:
     window.close()
 
     os.environ["OET_DESKTOP_PASSPHRASE"] = ""
-    locked = MainWindow(Backend(build_context(), keyring, {}), Tasks())
+    locked = MainWindow(Workspace(build_context(), keyring, {}), Tasks())
     locked.resize(*SIZE)
-    storage_location = locked.backend.location
+    storage_location = locked.workspace.location
     storage_location.write_key_mode("passphrase")  # shown as a passphrase-protected profile
     locked.show()
     locked.start()

@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONUNBUFFERED=1
 .venv/bin/ruff check oet_desktop sync_server tests
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/pytest "$@"

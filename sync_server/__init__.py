@@ -1,2 +1,2 @@
-"""The optional account and sync server (FastAPI). Its API arrives with the accounts/sync issue; the
-desktop app is complete without it."""
+"""An empty package reserved for an account and sync server: it holds no code, and the desktop app neither
+imports nor needs it."""

@@ -1,2 +1,2 @@
-"""PySide6 widgets and windows (the desktop window arrives with issue 6; until then `oet-desktop`
-opens the doctor report). Widgets only show state and forward intent to ``oet_desktop.core`` services."""
+"""The PySide6 desktop window: its pages and widgets show state and forward the user's intent to the Qt-free
+services in ``oet_desktop.core``; ``launch`` builds the application and ``tasks`` runs work off the UI thread."""

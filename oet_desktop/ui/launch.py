@@ -7,8 +7,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-from oet_desktop.app import AppContext
 from oet_desktop.core.errors import UserFacingError
+from oet_desktop.services.context import AppContext
 
 
 class LazyKeyring:
@@ -33,22 +33,22 @@ def run_window(context: AppContext, argv: list[str] | None = None, exit_when_int
     prints ``interactive`` once the shown window's event loop is taking input, and quits."""
     if not has_display(os.environ):
         raise UserFacingError("There is no display to open the window on.",
-                              "Run the app from your desktop, or use the command line (`oet-desktop --help`).")
+                              "Run the app from your desktop; without one, `oet-desktop practice --demo` runs a "
+                              "whole role-play through the real models and `oet-desktop --help` lists the rest.")
     from dataclasses import replace
 
     from PySide6.QtWidgets import QApplication
 
-    from oet_desktop.core.engines import EngineSet
-    from oet_desktop.ui.backend import Backend
+    from oet_desktop.services.workspace import Workspace
     from oet_desktop.ui.main_window import MainWindow, start_later
     from oet_desktop.ui.tasks import Tasks
 
     # The window keeps torch out of its own process: the embedding model runs in a child process.
-    context.engines = EngineSet(context.registry, replace(context.engines.settings, embedder_in_process=False))
+    context.engines.reconfigure(replace(context.engines.settings, embedder_in_process=False))
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("OET Speaking practice")
     app.setOrganizationName("oet-desktop")
-    window = MainWindow(Backend(context, LazyKeyring(), os.environ), Tasks())
+    window = MainWindow(Workspace(context, LazyKeyring(), os.environ), Tasks())
     window.show()
     start_later(window)
     if exit_when_interactive:

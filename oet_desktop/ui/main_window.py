@@ -4,7 +4,7 @@ user can meet, and the status bar. It shows at once; the profile, the library an
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QThreadPool, QTimer
@@ -24,18 +24,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oet_desktop.core.audio.types import AudioInput, AudioOutput
-from oet_desktop.core.engines import EngineSet
+from oet_desktop.core.assessment.report import FeedbackReport
+from oet_desktop.core.audio.types import Track
+from oet_desktop.core.content.library import ScenarioLibrary
 from oet_desktop.core.errors import UserFacingError
-from oet_desktop.core.storage.repository import Profile, ProfileRepository
-from oet_desktop.ui.backend import ENGINE_SETTINGS, Backend
+from oet_desktop.core.practice.live_practice import LivePractice
+from oet_desktop.core.practice.session import Mode
+from oet_desktop.core.settings import EngineSettings
+from oet_desktop.core.storage.repository import Profile
+from oet_desktop.core.system.doctor import format_report
+from oet_desktop.services.feedback import SavedFeedback
+from oet_desktop.services.practice import Finished, preload_native_libraries
+from oet_desktop.services.workspace import SettingsView, Workspace
 from oet_desktop.ui.pages.feedback import FeedbackPage
 from oet_desktop.ui.pages.first_run import FirstRunPage
 from oet_desktop.ui.pages.history import HistoryPage
 from oet_desktop.ui.pages.library import LibraryPage
 from oet_desktop.ui.pages.preparation import PreparationPage
 from oet_desktop.ui.pages.roleplay import RolePlayPage
-from oet_desktop.ui.pages.settings import DEFAULTS, SettingsPage
+from oet_desktop.ui.pages.settings import SettingsPage
 from oet_desktop.ui.pages.unlock import UnlockPage
 from oet_desktop.ui.tasks import Tasks
 
@@ -43,47 +50,10 @@ log = logging.getLogger(__name__)
 NAVIGATION = ("Role-plays", "History", "Settings")
 
 
-NATIVE_LIBRARIES = ("llama_cpp", "faster_whisper", "onnxruntime")
-"""The language model's, speech recognition's and the voice's native libraries."""
-
-
-def preload_native_libraries(engines: EngineSet) -> None:
-    """Load the engines' native libraries and parse Whisper's tokenizer now, before the window shows: both hold
-    Python's global lock (0.05–0.15 s each here), which would otherwise freeze the window when a model first
-    loads in the background."""
-    import importlib
-
-    from oet_desktop.core.models.catalog import ModelRole
-    from oet_desktop.core.speech.stt import preparse_tokenizer
-
-    for name in NATIVE_LIBRARIES:
-        try:
-            importlib.import_module(name)
-        except Exception as error:  # a broken build is reported when its model is used, not here
-            log.warning("%s could not be loaded: %s", name, error)
-    try:
-        stt = engines.registry.resolve(engines.model_id(ModelRole.STT), verify=False)
-        preparse_tokenizer(stt.main_path)
-    except Exception as error:  # a missing model is reported when it is used
-        log.info("the speech-recognition tokenizer was not parsed in advance: %s", error)
-
-
 def _serial_pool() -> QThreadPool:
     pool = QThreadPool()
     pool.setMaxThreadCount(1)
     return pool
-
-
-def _microphone(device: Any) -> AudioInput:
-    from oet_desktop.core.audio.microphone import MicrophoneInput
-
-    return MicrophoneInput(device)
-
-
-def _speaker(device: Any) -> AudioOutput:
-    from oet_desktop.core.audio.speaker import SpeakerOutput
-
-    return SpeakerOutput(device)
 
 
 def describe(error: BaseException) -> str:
@@ -118,17 +88,12 @@ class ErrorBanner(QWidget):
 class MainWindow(QMainWindow):
     """The app's one window."""
 
-    def __init__(self, backend: Backend, tasks: Tasks,
-                 open_microphone: Callable[[Any], AudioInput] | None = None,
-                 open_speaker: Callable[[Any], AudioOutput] | None = None) -> None:
+    def __init__(self, workspace: Workspace, tasks: Tasks) -> None:
         super().__init__()
-        preload_native_libraries(backend.context.engines)
-        self.backend, self.tasks = backend, tasks
+        preload_native_libraries(workspace.context.engines)
+        self.workspace, self.tasks = workspace, tasks
         self.saves = Tasks(_serial_pool())
         """Setting changes, saved one at a time and in order."""
-        self.open_microphone = open_microphone or _microphone
-        """Opens the chosen input device (by name, or None for the default); passed in for tests."""
-        self.open_speaker = open_speaker or _speaker
         self.setWindowTitle("OET Speaking practice")
         self.resize(1100, 760)
         self.banner = ErrorBanner()
@@ -147,11 +112,11 @@ class MainWindow(QMainWindow):
         self.history_page = HistoryPage()
         self.roleplay_page = RolePlayPage()
         self.feedback_page = FeedbackPage()
-        self.live: Any = None
+        self.live: LivePractice | None = None
         self.owner: Profile | None = None
-        self._warming: object = None
+        self._warming: EngineSettings | None = None
         self.shown_session: str | None = None
-        self.settings_page = SettingsPage(backend.context.catalog)
+        self.settings_page = SettingsPage(workspace.context.catalog)
         for page in (self.welcome, self.unlock_page, self.library_page, self.preparation_page, self.history_page,
                      self.settings_page, self.roleplay_page, self.feedback_page):
             self.pages.addWidget(page)
@@ -186,14 +151,15 @@ class MainWindow(QMainWindow):
         self.settings_page.export_requested.connect(self._export)
         self.settings_page.erase_requested.connect(self._erase)
         self.settings_page.passphrase_requested.connect(self._change_passphrase)
+        self.settings_page.api_key_changed.connect(self._save_api_key)
 
     # --- start-up ----------------------------------------------------------------------------------
     def start(self) -> None:
         """After the window is shown: open the profile (or begin the first run) and load the library."""
-        self.tasks.run(self.backend.load_library, self._library_loaded, self.show_error)
+        self.tasks.run(self.workspace.load_library, self._library_loaded, self.show_error)
         try:
-            has_profile = self.backend.has_profile()
-            needs_passphrase = has_profile and self.backend.needs_passphrase()
+            has_profile = self.workspace.has_profile()
+            needs_passphrase = has_profile and self.workspace.needs_passphrase()
         except (UserFacingError, OSError) as error:  # profile.json damaged or unreadable: say so, change nothing
             self.show_error(error)
             self.welcome.setText("Your practice data could not be opened (see the message above).")
@@ -208,7 +174,7 @@ class MainWindow(QMainWindow):
             self._unlock("")
 
     def _begin_first_run(self) -> None:
-        self.tasks.run(self.backend.keyring.available, self._show_first_run, self.show_error)
+        self.tasks.run(self.workspace.keyring_available, self._show_first_run, self.show_error)
 
     def _show_first_run(self, keyring_available: bool) -> None:
         self.first_run = FirstRunPage(keyring_available, self.tasks.run)
@@ -227,16 +193,13 @@ class MainWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             first_run.profile.failed(describe(error))
 
-        self.tasks.run(lambda: self.backend.create(owner, passphrase), lambda _: first_run.profile_created(),
+        self.tasks.run(lambda: self.workspace.create(owner, passphrase), lambda _: first_run.profile_created(),
                        failed)
 
     def _check_models(self) -> None:
-        from oet_desktop.core.system.doctor import format_report, run_doctor
-
-        context = self.backend.context
         assert self.first_run is not None
         models = self.first_run.models
-        self.tasks.run(lambda: run_doctor(context.registry, context.engines, live=True),
+        self.tasks.run(self.workspace.check_models,
                        lambda report: models.show_result(report.ok, format_report(report)),
                        lambda error: models.show_result(False, describe(error)))
 
@@ -244,29 +207,27 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Unlocking…")
 
         def failed(error: BaseException) -> None:
-            if self.pages.currentWidget() is self.unlock_page:
-                self.unlock_page.failed(describe(error))
-            else:
+            if self.pages.currentWidget() is not self.unlock_page:
                 self.pages.setCurrentWidget(self.unlock_page)
-                self.unlock_page.failed(describe(error))
+            self.unlock_page.failed(describe(error))
             self.statusBar().showMessage("Locked")
 
-        self.tasks.run(lambda: self.backend.unlock(passphrase or None), lambda _: self._ready(), failed)
+        self.tasks.run(lambda: self.workspace.unlock(passphrase or None), lambda _: self._ready(), failed)
 
     def _ready(self) -> None:
         self.navigation.setEnabled(True)
         self.statusBar().showMessage("Ready")
         self.show_section(0)
-        self.tasks.run(self.backend.owner, self._owner_known, self.show_error)
+        self.tasks.run(self.workspace.owner, self._owner_known, self.show_error)
 
     def _owner_known(self, owner: Profile | None) -> None:
         self.owner = owner
-        self._library_loaded(self.backend.library)
+        self._library_loaded(self.workspace.library)
 
-    def _library_loaded(self, library: Any) -> None:
+    def _library_loaded(self, library: ScenarioLibrary | None) -> None:
         if library is None or self.owner is None:
             return  # shown once both the library and the unlocked profile are there
-        self.library_page.set_library(library, set(self.backend.practised), self.owner.profession)
+        self.library_page.set_library(library, set(self.workspace.practised), self.owner.profession)
         for line in library.errors:
             log.warning("scenario problem: %s", line)
 
@@ -304,7 +265,7 @@ class MainWindow(QMainWindow):
 
     def prepare(self, scenario_id: str) -> None:
         """Open the preparation page for a role-play."""
-        library = self.backend.library
+        library = self.workspace.library
         scenario = library.get(scenario_id) if library else None
         if scenario is None:
             self.show_error(f"The role-play {scenario_id!r} is not installed.")
@@ -315,75 +276,40 @@ class MainWindow(QMainWindow):
 
     def _warm_up(self) -> None:
         """Load the speech, voice and language engines while the candidate prepares (once per app run)."""
-        from oet_desktop.core.practice.headless import parts_from_engines
-
-        context = self.backend.context
-        if self._warming is context.engines:
+        engines = self.workspace.context.engines
+        if self._warming == engines.settings:
             return
-        self._warming = context.engines
+        self._warming = engines.settings
         self.statusBar().showMessage("Loading the voice and speech recognition…")
-        def load() -> None:
-            parts = parts_from_engines(context.engines, context.catalog)
-            for engine in (parts.transcriber, parts.voice, parts.embedder, parts.language_model):
-                if engine is not None and hasattr(engine, "load"):
-                    engine.load()
-
-        self.tasks.run(load, lambda _: self.statusBar().showMessage("Ready"),
+        self.tasks.run(self.workspace.warm_up, lambda _: self.statusBar().showMessage("Ready"),
                        lambda error: log.info("warm-up failed (shown when the role-play starts): %s", error))
 
     def refresh_history(self) -> None:
         """Reload the history and progress (in the background)."""
-        backend = self.backend
+        workspace = self.workspace
 
-        def load() -> tuple[Any, Any]:
-            return backend.history(), backend.progress()
-
-        def show(result: tuple[Any, Any]) -> None:
-            library = backend.library
+        def show(result: tuple[list[Any], Any]) -> None:
+            library = workspace.library
             titles = {s.id: s.title for s in library.scenarios.values()} if library else {}
             self.history_page.show_history(result[0], titles, result[1])
 
-        self.tasks.run(load, show, self.show_error)
+        self.tasks.run(lambda: (workspace.history(), workspace.progress()), show, self.show_error)
 
     # --- the role-play and its feedback -------------------------------------------------------------
     def start_role_play(self, scenario_id: str, mode: str, notes: str, typed: bool = False) -> None:
         """Load the engines, open the microphone (unless the candidate types) and speaker, and begin (all off the
         UI thread)."""
-        from datetime import datetime
-
-        from oet_desktop.core.audio.memory import NoMicrophone
-        from oet_desktop.core.practice.engine import PRACTICE_VAD, TurnMode
-        from oet_desktop.core.practice.headless import parts_from_engines
-        from oet_desktop.core.practice.live_session import LivePractice
-        from oet_desktop.core.practice.session import Mode
-        from oet_desktop.core.speech.vad import VadConfig
-
-        library, storage, context = self.backend.library, self.backend.storage, self.backend.context
+        library = self.workspace.library
         scenario = library.get(scenario_id) if library else None
-        if scenario is None or storage is None:
+        if scenario is None:
             return
         self.roleplay_page.begin(scenario.title, notes, False, mode == "exam", typed_only=typed)
         self.pages.setCurrentWidget(self.roleplay_page)
         self.navigation.setEnabled(False)
-        session_id = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{scenario.id}"
-
-        def begin() -> LivePractice:
-            values = storage.call(lambda repo: {key: repo.setting(key, default)
-                                                for key, default in DEFAULTS.items()})
-            turn_mode = TurnMode.TYPED if typed else TurnMode(values["turn_mode"])
-            # devices first: no microphone fails at once
-            microphone = NoMicrophone() if typed else self.open_microphone(values["input_device"])
-            speaker = self.open_speaker(values["output_device"])
-            parts = parts_from_engines(context.engines, context.catalog)
-            vad = VadConfig(hangover_ms=PRACTICE_VAD.hangover_ms, endpoint_ms=int(values["endpoint_ms"]))
-            live = LivePractice(scenario, Mode(mode), turn_mode, parts, microphone, speaker, storage, session_id,
-                                vad)
-            live.start()
-            return live
 
         def started(live: LivePractice) -> None:
             self.live = live
-            self.roleplay_page.talk_button.setVisible(live.engine.turn_mode is TurnMode.PUSH_TO_TALK)
+            self.roleplay_page.talk_button.setVisible(live.engine.turn_mode.value == "push_to_talk")
             self.roleplay_page.attach(live.status)
             self.statusBar().showMessage("Role-play in progress")
 
@@ -393,68 +319,42 @@ class MainWindow(QMainWindow):
             self.show_error(error)
 
         self.statusBar().showMessage("Starting the role-play…")
-        self.tasks.run(begin, started, failed)
+        self.tasks.run(lambda: self.workspace.start_role_play(scenario_id, Mode(mode), typed), started, failed)
 
     def _finish_role_play(self, end_early: bool) -> None:
-        from oet_desktop.core.assessment.conversation import from_record
-        from oet_desktop.core.assessment.feedback import Assessor
-
         live = self.live
         if live is None:
             return
         self.live = None
         self.roleplay_page.stop_polling()
-        problem = live.status().problem
-        storage, engines = self.backend.storage, self.backend.context.engines
-        if storage is None:
-            self.show_error("Your practice data is locked, so the role-play could not be saved.")
-            return
         self.statusBar().showMessage("Saving and scoring your role-play…")
 
-        def finish_and_score() -> Any:
-            record = live.finish(end_early=end_early)
-            report = Assessor.with_project_lexicon(engines.embedder()).assess(
-                from_record(record, live.scenario, live.session_id))
-            storage.call(lambda repo: repo.save_feedback(live.session_id, report))
-            self.backend.practised = storage.call(ProfileRepository.practised)
-            return report
-
-        def scored(report: Any) -> None:
+        def scored(finished: Finished) -> None:
             self.navigation.setEnabled(True)
-            self.library_page.practised = set(self.backend.practised)
+            self.library_page.practised = set(finished.practised)
             self.library_page.refresh()
             self.shown_session = live.session_id
-            self.feedback_page.show_report(report)
+            self.feedback_page.show_report(finished.report)
             self.pages.setCurrentWidget(self.feedback_page)
             self.statusBar().showMessage("Saved")
-            if problem:
-                self.show_error(problem)
+            if finished.problem:
+                self.show_error(finished.problem)
 
         def failed(error: BaseException) -> None:
             self.navigation.setEnabled(True)
             self.show_error(error)
             self.show_section(1)
 
-        self.tasks.run(finish_and_score, scored, failed)
+        self.tasks.run(lambda: self.workspace.finish_role_play(live, end_early), scored, failed)
 
     def open_feedback(self, session_id: str) -> None:
         """Show a past role-play's feedback."""
-        backend = self.backend
-
-        def load() -> Any:
-            report = backend.feedback(session_id)
-            if report is None:
-                raise UserFacingError("This role-play has not been scored yet.",
-                                      "Score it with `oet-desktop report` and open it again.")
-            listing = next((s for s in backend.history() if s.session_id == session_id), None)
-            return report, not (listing and listing.audio_removed)
-
-        def show(result: Any) -> None:
+        def show(saved: SavedFeedback) -> None:
             self.shown_session = session_id
-            self.feedback_page.show_report(*result)
+            self.feedback_page.show_report(saved.report, saved.audio_kept)
             self.pages.setCurrentWidget(self.feedback_page)
 
-        self.tasks.run(load, show, self.show_error)
+        self.tasks.run(lambda: self.workspace.saved_feedback(session_id), show, self.show_error)
 
     def _export_pdf(self) -> None:
         report = self.feedback_page.report
@@ -466,96 +366,44 @@ class MainWindow(QMainWindow):
 
     def export_pdf_to(self, path: str) -> None:
         """Write the shown report as a PDF (in the background)."""
-        from pathlib import Path
-
-        from oet_desktop.core.reports.session_pdf import write_session_pdf
-
-        report = self.feedback_page.report
+        report: FeedbackReport | None = self.feedback_page.report
         assert report is not None
         self.feedback_page.say("Writing the PDF…")
-        self.tasks.run(lambda: write_session_pdf(report, Path(path)),
+        self.tasks.run(lambda: self.workspace.export_pdf(report, Path(path)),
                        lambda written: self.feedback_page.say(f"Saved {written}"),
                        lambda error: self.feedback_page.say(describe(error)))
 
     def _play(self, speaker: str, start: float, end: float) -> None:
-        from oet_desktop.core.audio.speaker import SpeakerOutput
-        from oet_desktop.core.storage.segments import to_float
-
-        storage, session_id = self.backend.storage, self.shown_session
-        if storage is None or session_id is None:
+        session_id = self.shown_session
+        if session_id is None:
             return
-        track = "candidate" if speaker == "candidate" else "patient"
-        rate = 16_000 if track == "candidate" else 22_050
-
-        def play() -> None:
-            pcm = storage.call(lambda repo: repo.track(session_id, track, rate))
-            if pcm is None:
-                raise UserFacingError("The recording of this role-play is no longer kept.",
-                                      "Recordings older than your retention setting are deleted.")
-            clip = to_float(pcm[int(start * rate):int(max(end, start + 0.5) * rate)])
-            output = SpeakerOutput(storage.call(lambda repo: repo.setting("output_device")))
-            try:
-                output.play(clip, rate)
-                output.wait(end - start + 5)
-            finally:
-                output.close()
-
+        track = Track.CANDIDATE if speaker == Track.CANDIDATE else Track.PATIENT
         self.feedback_page.say("Playing…")
-        self.tasks.run(play, lambda _: self.feedback_page.say(""),
-                       lambda error: self.feedback_page.say(describe(error)))
+        self.tasks.run(lambda: self.workspace.play(session_id, track, start, end),
+                       lambda _: self.feedback_page.say(""), lambda error: self.feedback_page.say(describe(error)))
 
     # --- settings ----------------------------------------------------------------------------------
     def _load_settings(self) -> None:
-        backend = self.backend
+        def show(view: SettingsView) -> None:
+            self.settings_page.load(view.values, view.devices, view.gpu_build, view.api_key_saved)
 
-        def load() -> tuple[dict[str, Any], list[Any], bool]:
-            from oet_desktop.core.audio.devices import list_devices
-            from oet_desktop.core.llm.llama_cpp_backend import build_supports_gpu
-
-            storage = backend.storage
-            assert storage is not None
-            values = storage.call(lambda repo: {key: repo.setting(key, default) for key, default in DEFAULTS.items()})
-            try:
-                devices = list_devices()
-            except Exception:  # no sound system: the page still shows, with the system default only
-                devices = []
-            return values, devices, build_supports_gpu()
-
-        self.tasks.run(load, lambda result: self.settings_page.load(*result), self.show_error)
+        self.tasks.run(self.workspace.settings_view, show, self.show_error)
 
     def _save_setting(self, key: str, value: object) -> None:
-        storage = self.backend.storage
-        if storage is None:
-            return
+        self.saves.run(lambda: self.workspace.save_setting(key, value),
+                       lambda saved: self.settings_page.say(saved.message()), self.show_error)
 
-        def save() -> int:
-            storage.call(lambda repo: repo.save_setting(key, value))
-            if key in ENGINE_SETTINGS:
-                self.backend.apply_engine_settings()
-            return storage.call(ProfileRepository.apply_retention) if key == "audio_retention_days" else 0
-
-        def saved(removed: int) -> None:
-            self.settings_page.say("Saved." + (f" Recordings of {removed} older role-play(s) were deleted."
-                                               if removed else ""))
-
-        self.saves.run(save, saved, self.show_error)
+    def _save_api_key(self, key: str) -> None:
+        self.saves.run(lambda: self.workspace.save_api_key(key),
+                       lambda saved: self.settings_page.api_key_saved(saved), self.show_error)
 
     def _export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export everything", "oet-practice-export.zip",
                                               "ZIP archives (*.zip)")
         if not path:
             return
-        from pathlib import Path
-
-        from oet_desktop.core.reports.session_pdf import write_session_pdf
-        from oet_desktop.core.storage.archive import export_archive
-
-        storage = self.backend.storage
-        if storage is None:
-            self.show_error("Your practice data is locked; unlock it to export.")
-            return
         self.settings_page.say("Exporting…")
-        self.tasks.run(lambda: export_archive(storage, Path(path), write_session_pdf),
+        self.tasks.run(lambda: self.workspace.export(Path(path)),
                        lambda summary: self.settings_page.say(
                            f"Exported {summary.sessions} role-play(s) to {summary.path} "
                            f"({summary.bytes / 1e6:.1f} MB). The archive is not encrypted: keep it safe."),
@@ -568,13 +416,6 @@ class MainWindow(QMainWindow):
         if not ok or text.strip() != "ERASE":
             self.settings_page.say("Nothing was erased.")
             return
-        from oet_desktop.core.storage.profile import erase_profile
-
-        backend = self.backend
-
-        def erase() -> list[str]:
-            backend.close()
-            return erase_profile(backend.location, backend.keyring, (backend.context.paths.data_dir / "sessions",))
 
         def erased(_: list[str]) -> None:
             QMessageBox.information(self, "Erased", "Everything was erased. You can start again.")
@@ -585,12 +426,9 @@ class MainWindow(QMainWindow):
             self.start()  # whatever is left: unlock it again, or begin afresh
 
         self.navigation.setEnabled(False)
-        self.tasks.run(erase, erased, failed)
+        self.tasks.run(self.workspace.erase, erased, failed)
 
     def _change_passphrase(self) -> None:
-        from oet_desktop.core.storage.keys import passphrase_key
-        from oet_desktop.core.storage.profile import protect_with_passphrase
-
         first, ok = QInputDialog.getText(self, "Passphrase", "New passphrase (at least 8 characters):",
                                          QLineEdit.EchoMode.Password)
         if not ok:
@@ -602,19 +440,9 @@ class MainWindow(QMainWindow):
         if first != again:
             self.settings_page.say("The two passphrases were different; nothing was changed.")
             return
-        try:
-            key = passphrase_key(first)
-        except UserFacingError as error:
-            self.settings_page.say(describe(error))
-            return
-        backend = self.backend
-        storage = backend.storage
-        if storage is None:
-            self.show_error("Your practice data is locked; unlock it to change the passphrase.")
-            return
-        self.tasks.run(lambda: protect_with_passphrase(storage, backend.location, backend.keyring, key),
+        self.tasks.run(lambda: self.workspace.change_passphrase(first),
                        lambda _: self.settings_page.say("Your data is now protected by the new passphrase."),
-                       self.show_error)
+                       lambda error: self.settings_page.say(describe(error)))
 
     # --- errors and closing ------------------------------------------------------------------------
     def show_error(self, error: BaseException | str) -> None:
@@ -624,8 +452,18 @@ class MainWindow(QMainWindow):
         self.banner.show_message(text)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing mid role-play stops it and keeps everything heard (marked interrupted); setting saves and
+        background work finish before the profile closes."""
+        live, self.live = self.live, None
+        if live is not None:
+            self.roleplay_page.stop_polling()
+            try:
+                self.workspace.abandon_role_play(live)
+            except Exception as error:  # the app closes anyway; the next start keeps what was saved
+                log.warning("the role-play could not be saved on closing: %s", error)
+        self.saves.wait(10_000)
         self.tasks.wait(10_000)
-        self.backend.close()
+        self.workspace.close()
         super().closeEvent(event)
 
 

@@ -1,30 +1,31 @@
-"""Work off the UI thread: a function runs on a thread pool and its result (or error) comes back to a callback
-on the UI thread, so the window never freezes."""
+"""Work off the UI thread: an application-layer call runs on a thread pool and its typed result (or error) comes
+back to a callback on the UI thread, so the window never freezes (Anki's ``QueryOp[T]`` in small)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
-class _Reply(QObject):
+class _Reply(QObject, Generic[T]):
     """Lives on the UI thread; the worker's signals reach it queued, so callbacks run on the UI thread."""
 
     finished = Signal(object, object)  # result, error
 
-    def __init__(self, done: Callable[[Any], None] | None, failed: Callable[[BaseException], None] | None,
-                 forget: Callable[[_Reply], None]) -> None:
+    def __init__(self, done: Callable[[T], None] | None, failed: Callable[[BaseException], None] | None,
+                 forget: Callable[[_Reply[Any]], None]) -> None:
         super().__init__()
         self._done, self._failed, self._forget = done, failed, forget
         self.finished.connect(self._deliver)
 
     @Slot(object, object)
-    def _deliver(self, result: Any, error: BaseException | None) -> None:
+    def _deliver(self, result: T, error: BaseException | None) -> None:
         QTimer.singleShot(0, lambda: self._forget(self))  # released after this slot has returned
         if error is None and self._done is not None:
             try:
@@ -39,8 +40,8 @@ class _Reply(QObject):
                 log.error("background task failed: %s", error, exc_info=error)
 
 
-class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], reply: _Reply) -> None:
+class _Job(QRunnable, Generic[T]):
+    def __init__(self, work: Callable[[], T], reply: _Reply[T]) -> None:
         super().__init__()
         self._work, self._reply = work, reply
 
@@ -58,12 +59,13 @@ class Tasks:
 
     def __init__(self, pool: QThreadPool | None = None) -> None:
         self._pool = pool or QThreadPool.globalInstance()
-        self._pending: set[_Reply] = set()
+        self._pending: set[_Reply[Any]] = set()
 
-    def run(self, work: Callable[[], Any], done: Callable[[Any], None] | None = None,
+    def run(self, work: Callable[[], T], done: Callable[[T], None] | None = None,
             failed: Callable[[BaseException], None] | None = None) -> None:
-        """Start ``work`` on the pool (call from the UI thread)."""
-        reply = _Reply(done, failed, self._pending.discard)
+        """Start ``work`` on the pool (call from the UI thread); ``done`` gets its result, ``failed`` its
+        error."""
+        reply: _Reply[T] = _Reply(done, failed, self._pending.discard)
         self._pending.add(reply)
         self._pool.start(_Job(work, reply))
 

@@ -106,7 +106,7 @@ def test_stopping_the_speaker_silences_it_at_once(virtual_audio: VirtualAudio, e
         speaker.close()
     heard = recorder.audio
     before = level_dbfs(heard[stop_at - SAMPLE_RATE // 2 : stop_at])
-    window = SAMPLE_RATE * 150 // 1000  # the barge-in budget: silent within 150 ms
+    window = SAMPLE_RATE * 150 // 1000  # the barge-in budget: silent within 150 ms
     after = level_dbfs(heard[stop_at + window : stop_at + SAMPLE_RATE])
     print(f"stopped after {played:.2f} s of {total:.2f} s; level before {before:.1f} dBFS, after {after:.1f} dBFS")
     assert played < total - 1.0

@@ -97,7 +97,8 @@ def test_unexplained_jargon_gets_a_clarification_question_once(engines: EngineSe
     director = _director(engines, "nursing-insulin-start-driver")
     move = director.decide(CandidateTurn("Your HbA1c shows we need to start basal insulin.", 30, 250))
     assert move.kind is MoveKind.CLARIFY
-    assert "mean" in move.say or "what's that" in move.say.lower() or "know what" in move.say
+    assert move.ref == "HbA1c"  # the first unexplained term, not "basal insulin"
+    assert "HbA1c" in move.say  # the patient names the term it did not understand
     again = director.decide(CandidateTurn("Your HbA1c is high.", 40, 240))
     assert not (again.kind is MoveKind.CLARIFY and again.ref == move.ref)
 
@@ -137,7 +138,9 @@ def test_teach_back_summary_reassurance_and_safety_netting_get_reactions_not_fac
     teach = director.decide(CandidateTurn(
         "Just so I know I've explained it clearly, could you tell me how you'll take it at home?", 60, 240))
     assert teach.kind is MoveKind.TEACH_BACK
-    assert "just under my skin" in teach.say or "once a day at bedtime" in teach.say
+    assert teach.say.startswith("So, if I've got it right, ")  # the patient's own version of the explanation
+    assert "a tiny needle just under the skin" in teach.say
+    assert "once a day at bedtime" in teach.say
     summary = director.decide(CandidateTurn("So you drive a van and you're worried about your licence. Is that "
                                             "right?", 90, 210))
     assert summary.kind is MoveKind.CONFIRM

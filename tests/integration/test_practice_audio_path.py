@@ -20,10 +20,10 @@ from oet_desktop.core.practice.clock import MonotonicClock
 from oet_desktop.core.practice.director import Director
 from oet_desktop.core.practice.engine import RolePlayEngine
 from oet_desktop.core.practice.jargon import JargonDetector, load_lexicon
-from oet_desktop.core.practice.live import LiveRolePlay
 from oet_desktop.core.practice.realiser import PHRASING, Realiser
 from oet_desktop.core.practice.record import SessionRecord
 from oet_desktop.core.practice.session import Mode, PracticeSession
+from oet_desktop.core.practice.worker import RolePlayWorker
 from tests.conftest import VirtualAudio
 from tests.helpers import word_error_rate
 
@@ -59,7 +59,7 @@ def test_three_turns_through_the_virtual_microphone_and_speaker(
     engine = RolePlayEngine(session, Director(SCENARIO, engines.embedder(), jargon),
                             Realiser(SCENARIO, None, PHRASING["scripted"]), engines.transcriber(), voice,
                             speaker, clock, record)
-    live = LiveRolePlay(engine, MicrophoneInput())
+    live = RolePlayWorker(engine, MicrophoneInput())
     live.start()
     try:
         time.sleep(3.0)  # the virtual microphone's first callback takes about 2 s

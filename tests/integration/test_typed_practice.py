@@ -19,7 +19,7 @@ from oet_desktop.core.models.catalog import load_catalog
 from oet_desktop.core.paths import catalog_path
 from oet_desktop.core.practice.engine import TurnMode
 from oet_desktop.core.practice.headless import parts_from_engines
-from oet_desktop.core.practice.live_session import LivePractice
+from oet_desktop.core.practice.live_practice import LivePractice
 from oet_desktop.core.practice.session import Mode
 from oet_desktop.core.storage.keys import DatabaseKey
 from oet_desktop.core.storage.worker import StorageThread

@@ -13,9 +13,9 @@ from typing import Any
 import keyring
 import pytest
 import yaml
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from oet_desktop.app import AppContext
 from oet_desktop.core.audio.devices import refresh_devices
 from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.models.catalog import parse_catalog
@@ -27,7 +27,8 @@ from oet_desktop.core.storage.keys import KeyringKeys
 from oet_desktop.core.storage.profile import KeySource, ProfileLocation, create_profile
 from oet_desktop.core.storage.repository import Profile, ProfileRepository
 from oet_desktop.core.storage.worker import StorageThread
-from oet_desktop.ui.backend import Backend
+from oet_desktop.services.context import AppContext
+from oet_desktop.services.workspace import Workspace
 from oet_desktop.ui.main_window import MainWindow
 from oet_desktop.ui.tasks import Tasks
 from tests.conftest import VirtualAudio
@@ -46,7 +47,7 @@ def _ready_window(qtbot: QtBot, data: Path, engines: EngineSet, **devices: Any) 
     if not location.exists():
         create_profile(location, KeySource(KeyringKeys(keyring), {}), Profile("Amira", "nursing")).close()
     context = AppContext(paths, engines.registry.catalog, engines.registry, engines)
-    window = MainWindow(Backend(context, keyring, {}), Tasks(), **devices)
+    window = MainWindow(Workspace(context, keyring, {}), Tasks(), **devices)
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -118,7 +119,7 @@ def test_a_microphone_unplugged_mid_role_play_is_a_message_and_the_role_play_is_
     qtbot.waitUntil(lambda: window.banner.isVisible() and "stopped delivering audio" in window.banner.text.text(),
                     timeout=60_000)
     assert "everything said so far is saved" in window.banner.text.text()
-    storage = window.backend.storage
+    storage = window.workspace.storage
     assert storage is not None
     listing = storage.call(ProfileRepository.list_sessions)
     assert [s.status for s in listing] == ["interrupted"]
@@ -147,7 +148,7 @@ def test_a_missing_model_is_a_message_naming_it_and_how_to_install_it(
 def test_a_full_disk_is_a_message_and_loses_nothing_saved(
         qtbot: QtBot, engines: EngineSet, memory_keyring: MemoryKeyring, small_disk: Path) -> None:
     window = _ready_window(qtbot, small_disk / "data", engines)
-    storage = window.backend.storage
+    storage = window.workspace.storage
     assert storage is not None
     storage.call(lambda repo: repo.save_setting("endpoint_ms", 800))
     with (small_disk / "ballast").open("wb") as ballast:
@@ -158,9 +159,11 @@ def test_a_full_disk_is_a_message_and_loses_nothing_saved(
         except OSError:
             pass
     window.show_section(2)
-    qtbot.waitUntil(lambda: window.settings_page.endpoint.value() == 800, timeout=10_000)
-    big = "x" * 3_000_000  # a change too big for what is left on the disk
-    window._save_setting("notes", big)
+    endpoint = window.settings_page.endpoint
+    qtbot.waitUntil(lambda: endpoint.value() == 800, timeout=10_000)
+    endpoint.setFocus()
+    qtbot.keyClick(endpoint, Qt.Key.Key_Up)  # the user lengthens the pause: 900 ms, saved at once
+    assert endpoint.value() == 900
     qtbot.waitUntil(window.banner.isVisible, timeout=20_000)
     assert "the disk is full" in window.banner.text.text()
     window.close()
@@ -168,8 +171,7 @@ def test_a_full_disk_is_a_message_and_loses_nothing_saved(
     location = ProfileLocation.in_data_dir(small_disk / "data")
     again = StorageThread(location.db_path, KeyringKeys(keyring).get("default"), page_size=location.page_size())
     try:
-        assert again.call(lambda repo: repo.setting("endpoint_ms")) == 800
-        assert again.call(lambda repo: repo.setting("notes")) is None
+        assert again.call(lambda repo: repo.setting("endpoint_ms")) == 800  # the saved value, intact
     finally:
         again.close()
 

@@ -13,13 +13,14 @@ from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from oet_desktop.app import AppContext
 from oet_desktop.core.audio.files import resample, write_wav
 from oet_desktop.core.audio.types import SAMPLE_RATE
+from oet_desktop.core.content.library import ScenarioLibrary, bundled_scenarios_dir
 from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.models.catalog import load_catalog
 from oet_desktop.core.paths import AppPaths, catalog_path
-from oet_desktop.ui.backend import Backend
+from oet_desktop.services.context import AppContext
+from oet_desktop.services.workspace import Workspace
 from oet_desktop.ui.main_window import MainWindow
 from oet_desktop.ui.tasks import Tasks
 from tests.conftest import VirtualAudio
@@ -28,6 +29,7 @@ from tests.keyring_backend import MemoryKeyring
 pytestmark = [pytest.mark.audio, pytest.mark.models]
 
 SCENARIO = "nursing-insulin-start-driver"
+LIBRARY = ScenarioLibrary.load([bundled_scenarios_dir()])
 CANDIDATE = [
     "Hello Mr Qureshi, I'm Sam, the practice nurse.",
     "Can you tell me about your work?",
@@ -39,7 +41,7 @@ CANDIDATE = [
 
 def _window(qtbot: QtBot, paths: AppPaths, engines: EngineSet) -> MainWindow:
     context = AppContext(paths, load_catalog(catalog_path()), engines.registry, engines)
-    window = MainWindow(Backend(context, keyring, {}), Tasks())
+    window = MainWindow(Workspace(context, keyring, {}), Tasks())
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -91,7 +93,11 @@ def test_first_run_to_feedback_pdf_and_history_after_restart(
     rows = [library.list.item(n).data(Qt.ItemDataRole.UserRole) for n in range(library.list.count())]
     assert SCENARIO in rows
     library.list.setCurrentRow(rows.index(SCENARIO))
-    assert "Mr" in library.preview.toPlainText() or "insulin" in library.preview.toPlainText().lower()
+    card = " ".join(library.preview.toPlainText().split())
+    scenario = LIBRARY.get(SCENARIO)
+    assert scenario is not None
+    assert card.startswith(scenario.title)  # the preview is this role-play's candidate card
+    assert all(" ".join(task.text.split()) in card for task in scenario.candidate.tasks)
     qtbot.mouseClick(library.prepare_button, Qt.MouseButton.LeftButton)
     preparation = window.preparation_page
     assert window.pages.currentWidget() is preparation
@@ -112,7 +118,22 @@ def test_first_run_to_feedback_pdf_and_history_after_restart(
         if index < len(wavs) - 1:
             qtbot.waitUntil(lambda: not live.engine.patient_speaking, timeout=30_000)
             qtbot.wait(600)
-    assert "Mr Qureshi" in roleplay.captions.toPlainText() or "Sam" in roleplay.captions.toPlainText()
+
+    def captions_show_both_sides() -> bool:
+        """Every candidate turn as heard and every patient reply as said, each under its speaker."""
+        shown = " ".join(roleplay.captions.toPlainText().split())
+        for turn in list(live.record.turns):
+            said = turn.heard_text if turn.heard_seconds is not None and turn.heard_text else turn.reply_text
+            if turn.candidate_text and f"You: {' '.join(turn.candidate_text.split())}" not in shown:
+                return False
+            if said and f"Patient: {' '.join(said.split())}" not in shown:
+                return False
+        return True
+
+    qtbot.waitUntil(captions_show_both_sides, timeout=5000)
+    shown = roleplay.captions.toPlainText()
+    assert shown.count("You:") >= len(wavs)
+    assert shown.count("Patient:") >= len(wavs)
 
     # Feedback, scored and saved; evidence jumps to the transcript; the PDF is written.
     feedback = window.feedback_page

@@ -17,14 +17,14 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
-from oet_desktop.app import AppContext
 from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.llm.types import ChatMessage, GenerationSettings
 from oet_desktop.core.models.catalog import load_catalog
 from oet_desktop.core.models.registry import ModelRegistry
 from oet_desktop.core.paths import AppPaths, catalog_path
 from oet_desktop.core.settings import EngineSettings
-from oet_desktop.ui.backend import Backend
+from oet_desktop.services.context import AppContext
+from oet_desktop.services.workspace import Workspace
 from oet_desktop.ui.main_window import MainWindow
 from oet_desktop.ui.tasks import Tasks
 
@@ -70,7 +70,7 @@ def test_model_loading_and_generation_never_stall_the_window(qtbot: QtBot, regis
     context = AppContext(AppPaths(tmp_path / "d", tmp_path / "c", tmp_path / "l"), load_catalog(catalog_path()),
                          registry, engines)
     tasks = Tasks()
-    window = MainWindow(Backend(context, keyring, {}), tasks)
+    window = MainWindow(Workspace(context, keyring, {}), tasks)
     qtbot.addWidget(window)
     window.show()
     window.start()

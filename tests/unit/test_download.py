@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -88,16 +90,51 @@ def test_repair_replaces_a_damaged_file_of_the_right_size(tmp_path: Path) -> Non
     assert final.read_bytes() == WEIGHTS
 
 
+class _DiskFillsUp:
+    """A ``.part`` file on a disk that fills up once ``room`` bytes have been written to it."""
+
+    def __init__(self, out: Any, room: int) -> None:
+        self._out, self._room, self.written = out, room, 0
+
+    def write(self, data: bytes) -> int:
+        if self.written + len(data) > self._room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.written += len(data)
+        return self._out.write(data)
+
+    def __enter__(self) -> _DiskFillsUp:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._out.close()
+
+
 def test_a_full_disk_keeps_the_partial_file_and_says_what_to_do(tmp_path: Path, monkeypatch) -> None:
-    import oet_desktop.core.models.download as download
+    real_open = Path.open
+    disks: list[_DiskFillsUp] = []
 
-    def disk_full(*args, **kwargs):
-        raise OSError(28, "No space left on device")
+    def open_on_a_small_disk(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        out = real_open(path, mode, *args, **kwargs)
+        if path.name.endswith(".part") and ("w" in mode or "a" in mode):
+            disks.append(_DiskFillsUp(out, room=200_000))
+            return disks[-1]
+        return out
 
-    with file_server({"/big.gguf": WEIGHTS}) as (url, _log), httpx.Client() as client:
+    with file_server({"/big.gguf": WEIGHTS}) as (url, log), httpx.Client() as client:
         registry = _registry(tmp_path, url("/big.gguf"))
-        monkeypatch.setattr(download, "_fetch", disk_full)
+        entry = registry.entry("big-llm")
+        monkeypatch.setattr(Path, "open", open_on_a_small_disk)
         with pytest.raises(DownloadError) as caught:
-            install_model(registry, registry.entry("big-llm"), client)
-    assert "No space left on device" in caught.value.paragraph()
-    assert "Free some disk space" in caught.value.paragraph()
+            install_model(registry, entry, client)
+        monkeypatch.undo()  # space freed
+        part = tmp_path / "models" / "big-llm" / "big.gguf.part"
+        kept = disks[0].written
+        assert 0 < kept <= 200_000
+        assert part.read_bytes() == WEIGHTS[:kept]  # every byte received before the disk filled up
+        assert not (tmp_path / "models" / "big-llm" / "big.gguf").exists()
+        assert "No space left on device" in caught.value.paragraph()
+        assert "Free some disk space" in caught.value.paragraph()
+        install_model(registry, entry, client)
+    assert log[-1]["range"] == f"bytes={kept}-"  # the next run resumes from the partial file
+    assert (tmp_path / "models" / "big-llm" / "big.gguf").read_bytes() == WEIGHTS
+    assert not part.exists()

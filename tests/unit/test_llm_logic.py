@@ -12,7 +12,6 @@ import pytest
 from oet_desktop.core.errors import EngineError
 from oet_desktop.core.llm.llama_cpp_backend import CPU_ONLY_BUILD_REASON, LlamaCppModel, decide_offload
 from oet_desktop.core.llm.openai_backend import OpenAICompatibleModel
-from oet_desktop.core.llm.scripted import ScriptedLanguageModel
 from oet_desktop.core.llm.types import ChatMessage, GenerationSettings
 
 HELLO = [ChatMessage("user", "Hello")]
@@ -44,12 +43,6 @@ def test_a_failed_gpu_load_falls_back_to_cpu_and_records_why() -> None:
     assert model.info.device == "cpu"
     assert "out of memory" in model.info.reason
     assert "runs on the CPU" in model.info.reason
-
-
-def test_scripted_model_honours_stop_sequences() -> None:
-    model = ScriptedLanguageModel(["I live alone. User: next"])
-    text = "".join(model.stream_chat(HELLO, GenerationSettings(stop=("User:",))))
-    assert text.strip() == "I live alone."
 
 
 def test_openai_backend_reports_an_unreachable_server_clearly() -> None:

@@ -13,7 +13,7 @@ from oet_desktop.core.llm.scripted import ScriptedLanguageModel
 from oet_desktop.core.llm.types import ChatMessage, GenerationSettings
 from oet_desktop.core.practice.director import Move, MoveKind
 from oet_desktop.core.practice.realiser import PHRASING, Line, Realisation, Realiser, phrasing_for
-from oet_desktop.core.practice.validation import ReplyValidator
+from oet_desktop.core.practice.validation import ReplyContext, ReplyValidator
 
 SCENARIO = ScenarioLibrary.load([bundled_scenarios_dir()]).get("nursing-insulin-start-driver")
 assert SCENARIO is not None
@@ -130,3 +130,142 @@ def test_a_phrased_answer_that_keeps_the_fact_is_used_and_a_missing_full_stop_is
     sentences, result = _realise(ScriptedLanguageModel([FACT.say.rstrip(".")]), FACT_MOVE)
     assert result.source == "llm"
     assert " ".join(sentences).rstrip(".") == FACT.say.rstrip(".")
+
+
+# --- The role-play as a whole: no repeats, no swapped persons, and each move's intent kept. ---------------------
+
+OWN_LINES = tuple([*(f.say for f in SCENARIO.interlocutor.facts), *(c.say for c in SCENARIO.interlocutor.cues),
+                   SCENARIO.interlocutor.resolution.say])
+CARD_VALIDATOR = ReplyValidator(CARD, SCENARIO.interlocutor.name, own_lines=OWN_LINES)
+KNOWLEDGE = next(f for f in SCENARIO.interlocutor.facts if f.id == "knowledge")
+CUE = next(c for c in SCENARIO.interlocutor.cues if c.id == "objection-tablets")
+CUE_MOVE = Move(MoveKind.CUE, CUE.say, CUE.intent, "test", CUE.id)
+RESOLUTION = SCENARIO.interlocutor.resolution
+RESOLUTION_MOVE = Move(MoveKind.RESOLUTION, RESOLUTION.say, RESOLUTION.intent, "test", "resolution")
+KNOWLEDGE_MOVE = Move(MoveKind.FACT, KNOWLEDGE.say, "Answer: " + KNOWLEDGE.say, "test", KNOWLEDGE.id,
+                      (KNOWLEDGE.say,))
+SAID = ReplyContext("Hello. I'm sorry, I'm too friendly. What do you know about insulin?",
+                    ("Hello.", "I'm sorry, I'm too friendly."), "What do you know about insulin?")
+
+
+@pytest.mark.parametrize("reply", ["I'm sorry, I'm too friendly.", "i'm SORRY - i'm too friendly!",
+                                   "Sorry, I'm too friendly."])
+def test_a_line_said_before_in_the_role_play_is_a_repetition(reply: str) -> None:
+    problem = CARD_VALIDATOR.check_in_context(reply, ACK, SAID)
+    assert problem is not None
+    assert problem.rule == "repetition"
+
+
+def test_a_line_that_mostly_repeats_an_earlier_reply_is_a_repetition() -> None:
+    context = ReplyContext(KNOWLEDGE.say, (KNOWLEDGE.say,), "")
+    problem = CARD_VALIDATOR.check_in_context("So my uncle went on insulin and lost his leg.", ACK, context)
+    assert problem is not None
+    assert problem.rule == "repetition"
+    assert CARD_VALIDATOR.check_in_context("Right, I see what you mean.", ACK, context) is None
+
+
+@pytest.mark.parametrize("reply", ["Your uncle went on insulin and a year later they took his leg off.",
+                                   "You drive a delivery van, ten-hour shifts."])
+def test_a_line_that_swaps_who_is_who_is_rejected(reply: str) -> None:
+    move = Move(MoveKind.FACT, reply.replace("Your", "My").replace("You", "I"), "Answer.", "test", None,
+                (reply.replace("Your", "My").replace("You", "I"),))
+    problem = CARD_VALIDATOR.check_sentence(reply, "") or CARD_VALIDATOR.check_in_context(reply, move, ReplyContext())
+    assert problem is not None
+    assert problem.rule == "person-swap"
+
+
+def test_the_patient_keeps_to_my_and_may_still_say_your_of_the_clinicians_things() -> None:
+    assert CARD_VALIDATOR.check_sentence("My uncle went on insulin, you see.", "") is None
+    assert CARD_VALIDATOR.check_sentence("Thanks for your help.", "") is None
+
+
+def test_a_cue_must_keep_its_content() -> None:
+    problem = CARD_VALIDATOR.check_reply(["I'm not sure about that."], "", (), CUE_MOVE, ReplyContext())
+    assert problem is not None
+    assert problem.rule == "intent-dropped"
+    assert CARD_VALIDATOR.check_reply(["Can't I have three more months?", "I'll cut out the sugar and take every "
+                                       "tablet."], "", (), CUE_MOVE, ReplyContext()) is None
+
+
+def test_the_resolution_must_carry_the_agreement() -> None:
+    refusal = ["I won't have one injection at night at home.", "And I won't contact the DVLA this week."]
+    problem = CARD_VALIDATOR.check_reply(refusal, "", (), RESOLUTION_MOVE, ReplyContext())
+    assert problem is not None
+    assert problem.rule == "no-agreement"
+    dropped = CARD_VALIDATOR.check_reply(["OK, fine."], "", (), RESOLUTION_MOVE, ReplyContext())
+    assert dropped is not None
+    assert dropped.rule == "intent-dropped"
+    agreed = ["OK, one injection at night at home, I'll give it a go.", "I'll contact the DVLA this week too."]
+    assert CARD_VALIDATOR.check_reply(agreed, "", (), RESOLUTION_MOVE, ReplyContext()) is None
+
+
+@pytest.mark.parametrize("kind", [MoveKind.ACKNOWLEDGE, MoveKind.REASSURED, MoveKind.CONFIRM, MoveKind.UNKNOWN])
+def test_a_free_move_must_not_answer_with_a_fact(kind: MoveKind) -> None:
+    move = Move(kind, "All right.", "React briefly; add no facts.", "test")
+    context = ReplyContext("It's one injection at bedtime.", (), "It's one injection at bedtime.")
+    problem = CARD_VALIDATOR.check_in_context("My uncle went on insulin and they took his leg.", move, context)
+    assert problem is not None
+    assert problem.rule == "fact-leak"
+    assert CARD_VALIDATOR.check_in_context("Right, at bedtime then.", move, context) is None
+
+
+def test_a_fact_whose_reply_is_complete_passes_every_rule() -> None:
+    assert CARD_VALIDATOR.check_reply([KNOWLEDGE.say], "", KNOWLEDGE_MOVE.must_carry, KNOWLEDGE_MOVE,
+                                      ReplyContext()) is None
+
+
+def _realise_after(model: object, move: Move, history: list[Line]) -> tuple[list[str], Realisation]:
+    realiser = Realiser(SCENARIO, model, PHRASING["all"], first_sentence_deadline_s=0.5)  # type: ignore[arg-type]
+    result = Realisation(move)
+    return list(realiser.realise(move, history, result)), result
+
+
+def test_the_realiser_rejects_a_line_said_earlier_in_the_role_play_however_long_ago() -> None:
+    history = [Line("candidate", "Hello."), Line("interlocutor", "I'm sorry, I'm too friendly."),
+               *[Line(who, f"Line number {n}.") for n in range(6) for who in ("candidate", "interlocutor")],
+               Line("candidate", "It's one injection a day at bedtime, at home.")]
+    sentences, result = _realise_after(ScriptedLanguageModel(["I'm sorry, I'm too friendly."]), ACK, history)
+    assert sentences == ["All right."]
+    assert result.rejection is not None
+    assert result.rejection.startswith("repetition")
+
+
+def test_the_realiser_rejects_your_uncle_for_my_uncle() -> None:
+    model = ScriptedLanguageModel(["Your uncle went on insulin and a year later they took his leg off."])
+    sentences, result = _realise_after(model, KNOWLEDGE_MOVE, HISTORY)
+    assert " ".join(sentences) == KNOWLEDGE.say
+    assert result.rejection is not None
+    assert result.rejection.startswith("person-swap")
+
+
+def test_the_realiser_replaces_a_cue_that_loses_its_content() -> None:
+    sentences, result = _realise_after(ScriptedLanguageModel(["I'll ask you about it."]), CUE_MOVE, HISTORY)
+    assert " ".join(sentences) == CUE.say
+    assert result.rejection is not None
+    assert result.rejection.startswith("intent-dropped")
+
+
+def test_the_realiser_replaces_an_acknowledgement_that_tells_a_fact() -> None:
+    model = ScriptedLanguageModel(["My uncle went on insulin and lost his leg. I'm sorry."])
+    sentences, result = _realise_after(model, ACK, HISTORY)
+    assert sentences == ["All right."]
+    assert result.rejection is not None
+    assert result.rejection.startswith("fact-leak")
+
+
+def test_the_benchmark_names_the_phrasing_and_counts_the_model_lines_said_and_replaced() -> None:
+    from oet_desktop.bench.practice import phrasing_summary
+    from oet_desktop.core.practice.realiser import phrasing_name
+    from oet_desktop.core.practice.record import TurnRecord
+
+    def turn(kind: str, source: str, rejection: str | None) -> TurnRecord:
+        return TurnRecord(0, "x", 0.0, 1.0, [], kind, None, "test", "y", source, rejection, 1.0, 1.0)
+
+    turns = [turn("fact", "llm", None), turn("cue", "scripted", "repetition: y"),
+             turn("acknowledge", "scripted", "deadline: no sentence"), turn("closing", "scripted", None)]
+    assert phrasing_name(PHRASING["all"]) == "all"
+    assert phrasing_name(phrasing_for("auto", small_model=True)) == "scripted"
+    summary = phrasing_summary(turns, PHRASING["all"])
+    assert summary == {"asked": 3, "accepted": 1, "replaced": 2, "accepted_share": 0.333,
+                       "replaced_because": {"deadline": 1, "repetition": 1}}
+    assert phrasing_summary(turns, PHRASING["scripted"])["accepted_share"] is None

@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from oet_desktop.app import build_context
 from oet_desktop.core.content.library import ScenarioLibrary, bundled_scenarios_dir, setting_kind
 from oet_desktop.core.paths import AppPaths
 from oet_desktop.core.storage.keys import PASSPHRASE_ENV, KeyringKeys
 from oet_desktop.core.storage.profile import KeySource, ProfileLocation, create_profile
 from oet_desktop.core.storage.repository import Profile
-from oet_desktop.ui.backend import Backend
+from oet_desktop.services.context import build_context
+from oet_desktop.services.workspace import Workspace
 from oet_desktop.ui.main_window import MainWindow
 from oet_desktop.ui.pages.feedback import FeedbackPage
 from oet_desktop.ui.pages.first_run import FirstRunPage
@@ -117,7 +117,8 @@ def test_evidence_quotes_jump_to_their_moment_in_the_transcript(qtbot: QtBot) ->
     page.show_report(report, has_audio=False)
     assert len(page.chart.rows) == 9
     assert "Estimated score 330" in page.estimate.text()
-    assert "not from OET" in page.disclaimer.text() or "estimate" in page.disclaimer.text().lower()
+    assert report.estimate is not None
+    assert page.disclaimer.text() == report.estimate.disclaimer  # the estimate's own disclaimer, word for word
     assert not page.play_button.isEnabled()  # recordings deleted: playback says why instead
     quote_item = None
     for index in range(page.evidence.topLevelItemCount()):
@@ -141,7 +142,7 @@ def test_a_wrong_passphrase_is_a_message_in_the_window_and_changes_nothing(
                    Profile("Amira", "nursing")).close()
     before = hashlib.sha256(location.db_path.read_bytes()).hexdigest()
     context = build_context(paths)
-    window = MainWindow(Backend(context, keyring, {}), Tasks())
+    window = MainWindow(Workspace(context, keyring, {}), Tasks())
     qtbot.addWidget(window)
     window.show()
     window.start()
@@ -192,7 +193,7 @@ def test_typing_a_retention_period_saves_once_when_finished(qtbot: QtBot) -> Non
 def test_typing_instead_of_speaking(qtbot: QtBot) -> None:
     """The preparation page's "type instead" choice reaches the role-play, whose box sends a typed turn on Enter
     (and shows the typed turn's prompt instead of "listening")."""
-    from oet_desktop.core.practice.live_session import LISTENING, LiveStatus
+    from oet_desktop.core.practice.live_practice import LiveState, LiveStatus
 
     preparation = PreparationPage()
     qtbot.addWidget(preparation)
@@ -208,7 +209,7 @@ def test_typing_instead_of_speaking(qtbot: QtBot) -> None:
     page = RolePlayPage()
     qtbot.addWidget(page)
     page.begin("Insulin", "", False, False, typed_only=True)
-    page.attach(lambda: LiveStatus(LISTENING, 1.0, None))
+    page.attach(lambda: LiveStatus(LiveState.LISTENING, 1.0, None))
     page.refresh()
     assert page.state_label.text().startswith("Your turn: type")
     assert page.meter.isHidden()

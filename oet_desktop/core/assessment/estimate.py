@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import math
 
-from oet_desktop.core.assessment.report import CriterionResult, Estimate
+from oet_desktop.core.assessment.report import Confidence, CriterionResult, Estimate
 
 RAW_MAXIMUM = 39
 B_RAW = 30
 B_SCORE = 350
 GRADES = ((450, "A"), (350, "B"), (300, "C+"), (200, "C"), (100, "D"), (0, "E"))
-SPREAD = {"high": 30, "medium": 50, "low": 70}
+SPREAD = {Confidence.HIGH: 30, Confidence.MEDIUM: 50, Confidence.LOW: 70}
 DISCLAIMER = ("This is an estimate, not an OET result. The official conversion from assessors' scores to the "
               "0\u2013500 scale is not published, and real assessors mark the recording independently; use the "
               "figure to track your progress, not to predict your grade.")
@@ -36,7 +36,8 @@ def estimate(results: list[CriterionResult]) -> Estimate | None:
     raw = sum(r.score or 0 for r in results)
     score = _scale(raw)
     levels = [r.confidence for r in results]
-    spread = SPREAD["low" if "low" in levels else "medium" if "medium" in levels else "high"]
+    spread = SPREAD[Confidence.LOW if Confidence.LOW in levels else
+                    Confidence.MEDIUM if Confidence.MEDIUM in levels else Confidence.HIGH]
     low, high = max(0, score - spread), min(500, score + spread)
     low_grade, high_grade = grade(low), grade(high)
     reaches = True if low >= B_SCORE else False if high < B_SCORE else None

@@ -4,6 +4,7 @@ and which role-play to practise next."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from oet_desktop.core.assessment.criteria import ALL_CRITERIA, Criterion
 from oet_desktop.core.assessment.report import FeedbackReport
@@ -89,21 +90,24 @@ RECENT = 3
 CALM_STANCES = frozenset({"", "calm", "cooperative", "neutral", "curious", "friendly"})
 
 
-def _share(score: int | None, criterion: Criterion) -> float | None:
-    return None if score is None else score / criterion.maximum
+def _mean_share(scores: list[int], criterion: Criterion) -> Fraction:
+    """The mean of scores as an exact share of the maximum (no float drift: 15/18 is exactly 5/6)."""
+    return Fraction(sum(scores), len(scores) * criterion.maximum)
 
 
 def _trend(criterion: Criterion, values: list[int | None]) -> Trend:
-    shares = [s for s in (_share(v, criterion) for v in values) if s is not None]
-    if not shares:
+    """Means and change are kept unrounded, so a mean of exactly B level compares equal to it; round only for
+    display."""
+    scores = [v for v in values if v is not None]
+    if not scores:
         return Trend(criterion, tuple(values), None, None)
-    recent = shares[-RECENT:]
-    earlier = shares[:-RECENT] or (shares[:1] if len(shares) >= 2 else [])
-    recent_mean = sum(recent) / len(recent)
-    change = None if not earlier else recent_mean - sum(earlier) / len(earlier)
-    if len(shares) >= 2 and len(shares) <= RECENT:
-        change = shares[-1] - shares[0]
-    return Trend(criterion, tuple(values), round(recent_mean, 3), None if change is None else round(change, 3))
+    recent = scores[-RECENT:]
+    earlier = scores[:-RECENT] or (scores[:1] if len(scores) >= 2 else [])
+    recent_mean = _mean_share(recent, criterion)
+    change = None if not earlier else recent_mean - _mean_share(earlier, criterion)
+    if len(scores) >= 2 and len(scores) <= RECENT:
+        change = Fraction(scores[-1] - scores[0], criterion.maximum)
+    return Trend(criterion, tuple(values), float(recent_mean), None if change is None else float(change))
 
 
 def summarise(report: FeedbackReport) -> SessionSummary:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from oet_desktop.core.assessment.criteria import Criterion
@@ -31,6 +32,15 @@ class IndicatorResult:
     quotes: tuple[Quote, ...] = ()
 
 
+class Confidence(StrEnum):
+    """How sure a criterion's score is (NONE when it was not assessed)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+
 @dataclass(frozen=True)
 class CriterionResult:
     """A criterion's score (None when it could not be assessed), how sure we are, and the evidence."""
@@ -38,8 +48,7 @@ class CriterionResult:
     criterion: Criterion
     score: int | None
     maximum: int
-    confidence: str
-    """"high", "medium" or "low"; "none" when not assessed."""
+    confidence: Confidence
     summary: str
     indicators: tuple[IndicatorResult, ...]
     not_assessed: str | None = None
@@ -161,7 +170,8 @@ class FeedbackReport:
         criteria = [
             CriterionResult(
                 criterion=Criterion(item["criterion"]), score=item["score"], maximum=item["maximum"],
-                confidence=item["confidence"], summary=item["summary"], not_assessed=item.get("not_assessed"),
+                confidence=Confidence(item["confidence"]), summary=item["summary"],
+                not_assessed=item.get("not_assessed"),
                 indicators=tuple(
                     IndicatorResult(i["id"], i["label"], i["met"], i["note"],
                                     tuple(Quote(**q) for q in i.get("quotes", ())))

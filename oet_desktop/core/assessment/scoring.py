@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from oet_desktop.core.assessment.criteria import CRITERION_INDICATORS, INDICATORS, Criterion
 from oet_desktop.core.assessment.discourse import Found, Move, QuestionType
 from oet_desktop.core.assessment.evidence import Evidence
-from oet_desktop.core.assessment.report import CriterionResult, IndicatorResult, Quote
+from oet_desktop.core.assessment.report import Confidence, CriterionResult, IndicatorResult, Quote
 
 MIN_WORDS = 40
 """Fewer candidate words than this: no linguistic criterion is scored."""
@@ -61,7 +61,7 @@ def _quotes(found: Sequence[Found], limit: int = 2) -> tuple[Quote, ...]:
     return tuple(_quote(f) for f in found[:limit])
 
 
-def _result(criterion: Criterion, score: int | None, confidence: str, summary: str,
+def _result(criterion: Criterion, score: int | None, confidence: Confidence, summary: str,
             indicators: list[_Indicator], linguistic: bool, not_assessed: str | None = None) -> CriterionResult:
     def met(value: float | None) -> bool | None:
         if value is None:
@@ -69,7 +69,7 @@ def _result(criterion: Criterion, score: int | None, confidence: str, summary: s
         return value >= MET_BAND if linguistic else value >= 1
 
     return CriterionResult(
-        criterion, score, criterion.maximum, confidence if score is not None else "none", summary,
+        criterion, score, criterion.maximum, confidence if score is not None else Confidence.NONE, summary,
         tuple(IndicatorResult(i.id, INDICATORS[i.id], met(i.value), i.note, i.quotes) for i in indicators),
         not_assessed,
     )
@@ -77,11 +77,12 @@ def _result(criterion: Criterion, score: int | None, confidence: str, summary: s
 
 def _not_assessed(criterion: Criterion, reason: str) -> CriterionResult:
     indicators = [_Indicator(i, None, "Not assessed.") for i in CRITERION_INDICATORS[criterion]]
-    return _result(criterion, None, "none", f"Not assessed: {reason}", indicators, criterion.linguistic, reason)
+    return _result(criterion, None, Confidence.NONE, f"Not assessed: {reason}", indicators, criterion.linguistic,
+                   reason)
 
 
-def _confidence(amount: float, high: float, medium: float) -> str:
-    return "high" if amount >= high else "medium" if amount >= medium else "low"
+def _confidence(amount: float, high: float, medium: float) -> Confidence:
+    return Confidence.HIGH if amount >= high else Confidence.MEDIUM if amount >= medium else Confidence.LOW
 
 
 # --- linguistic -----------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from oet_desktop.core.audio.files import read_audio, resample, write_wav
-from oet_desktop.core.audio.types import SAMPLE_RATE, FrameCallback, Samples, level_dbfs
+from oet_desktop.core.audio.types import SAMPLE_RATE, VOICE_SAMPLE_RATE, FrameCallback, Samples, level_dbfs
 
 
 class ArrayInput:
@@ -67,7 +67,7 @@ class ArrayInput:
 class RecordingOutput:
     """Collects played audio instead of sounding it (a fake speaker, or a file writer via :meth:`save`)."""
 
-    def __init__(self, sample_rate: int = 22_050) -> None:
+    def __init__(self, sample_rate: int = VOICE_SAMPLE_RATE) -> None:
         self.sample_rate = sample_rate
         self._chunks: list[Samples] = []
         self._played = 0

@@ -6,6 +6,7 @@ All audio inside the app is float32 mono in [-1, 1]; captured audio is 16 kHz (:
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
@@ -13,6 +14,20 @@ import numpy.typing as npt
 
 SAMPLE_RATE = 16_000
 """The rate of all captured audio (what VAD and speech recognition expect)."""
+VOICE_SAMPLE_RATE = 22_050
+"""The rate of the patient's voice as saved (the default Piper voice's own rate)."""
+
+
+class Track(StrEnum):
+    """The two sides of a role-play's recording."""
+
+    CANDIDATE = "candidate"
+    PATIENT = "patient"
+
+    @property
+    def sample_rate(self) -> int:
+        """The rate this side is saved at."""
+        return SAMPLE_RATE if self is Track.CANDIDATE else VOICE_SAMPLE_RATE
 
 Samples = npt.NDArray[np.float32]
 FrameCallback = Callable[[Samples], None]

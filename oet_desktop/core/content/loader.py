@@ -17,6 +17,7 @@ import yaml
 from oet_desktop.core.content.scenario import (
     CandidateCard,
     Cue,
+    CueKind,
     CueTrigger,
     Fact,
     InterlocutorCard,
@@ -315,17 +316,17 @@ def _trigger(check: _Checker, item: dict[str, Any], where: str, task_ids: set[st
         if value != "start":
             check.error(f"{where}.at", f"only 'start' is allowed, not {value!r}")
             return None
-        return CueTrigger("start")
+        return CueTrigger(CueKind.START)
     if kind == "after_task":
         if value not in task_ids:
             known = ", ".join(sorted(task_ids)) or "none"
             check.error(f"{where}.after_task", f"{value!r} is not a task id of this card (tasks: {known})")
             return None
-        return CueTrigger("after_task", task=str(value))
+        return CueTrigger(CueKind.AFTER_TASK, task=str(value))
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         check.error(f"{where}.{kind}", f"must be a number of {'seconds' if 'seconds' in kind else 'turns'} ≥ 0")
         return None
-    return CueTrigger(kind, amount=float(value))
+    return CueTrigger(CueKind(kind), amount=float(value))
 
 
 def _move(check: _Checker, card: dict[str, Any], key: str, where: str) -> Move | None:

@@ -50,11 +50,20 @@ class Fact:
     say: str
 
 
-@dataclass(frozen=True)
-class CueTrigger:
+class CueKind(StrEnum):
     """When a cue fires: at the start, after a task is covered, after N seconds, or after N candidate turns."""
 
-    kind: str  # "start" | "after_task" | "after_seconds" | "after_turns"
+    START = "start"
+    AFTER_TASK = "after_task"
+    AFTER_SECONDS = "after_seconds"
+    AFTER_TURNS = "after_turns"
+
+
+@dataclass(frozen=True)
+class CueTrigger:
+    """When a cue fires (``task`` for AFTER_TASK, ``amount`` for the seconds or turns)."""
+
+    kind: CueKind
     task: str | None = None
     amount: float = 0.0
 

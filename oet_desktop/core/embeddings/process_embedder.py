@@ -20,9 +20,24 @@ from oet_desktop.core.errors import EngineError, UserFacingError
 log = logging.getLogger(__name__)
 
 
+LOAD_FIX = "Run `oet-desktop doctor` to check the models, and reinstall the one it names."
+
+
 def _serve(model_dir: str, device: str, pipe: Connection) -> None:
-    """The child: load the model, then answer ("embed", texts) and ("dimension",) until ("stop",)."""
-    embedder = SentenceTransformerEmbedder(Path(model_dir), device)
+    """The child: load the model and say so first (("ready", dimension), or ("load_error", (problem, fix)) and
+    exit), then answer ("embed", texts) and ("dimension",) until ("stop",)."""
+    try:
+        embedder = SentenceTransformerEmbedder(Path(model_dir), device)
+        embedder.load()
+        dimension = embedder.dimension
+    except UserFacingError as error:
+        pipe.send(("load_error", (error.problem, error.fix)))
+        return
+    except BaseException as error:  # anything else (a broken install…) is reported too, never a silent exit
+        pipe.send(("load_error", (f"The embedding model in {model_dir} could not be loaded "
+                                  f"({type(error).__name__}: {error}).", LOAD_FIX)))
+        return
+    pipe.send(("ready", dimension))
     while True:
         try:
             request = pipe.recv()
@@ -55,14 +70,18 @@ class ProcessEmbedder:
         self._dimension: int | None = None
 
     def load(self) -> None:
-        """Start the child and load the model there (idempotent)."""
+        """Start the child and load the model there (idempotent); a model that cannot be loaded raises
+        :class:`EngineError` naming its folder."""
         with self._lock:
             self._ensure_started()
-            self._dimension = int(self._ask(("dimension",)))
+            if self._dimension is None:
+                self._dimension = int(self._ask(("dimension",)))
 
     def _ensure_started(self) -> None:
+        """Start the child and wait for its first word: the model loaded, or why not."""
         if self._process is not None and self._process.is_alive():
             return
+        self._discard()
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no threads or locks inherited
         parent, child = context.Pipe()
         process = context.Process(target=_serve, args=(str(self.model_dir), self.device, child),
@@ -71,21 +90,59 @@ class ProcessEmbedder:
         child.close()
         self._process, self._pipe = process, parent
         log.info("embedding model process %s started for %s", process.pid, self.model_dir)
+        try:
+            status, value = parent.recv()
+        except (EOFError, OSError) as error:
+            raise self._died("while loading the model", error) from error
+        if status == "ready":
+            self._dimension = int(value)
+            return
+        self._discard()
+        if status == "load_error":
+            problem, fix = value
+            raise EngineError(str(problem), str(fix))
+        raise EngineError(f"The embedding model in {self.model_dir} could not be loaded (its process answered "
+                          f"{status!r}).", LOAD_FIX)
+
+    def _died(self, doing: str, error: BaseException) -> EngineError:
+        """The child stopped without a word (killed, crashed, out of memory): a clear error, never EOFError."""
+        process = self._process
+        code = None
+        if process is not None:
+            process.join(5)
+            code = process.exitcode
+        self._discard()
+        how = ("it did not exit" if code is None else f"exit code {code}" if code >= 0
+               else f"exit code {code}: killed by signal {-code}")
+        detail = f"; {type(error).__name__}: {error}" if str(error) else ""
+        log.warning("the embedding model process for %s stopped %s (%s%s)", self.model_dir, doing, how, detail)
+        return EngineError(f"The embedding model's process for {self.model_dir} stopped unexpectedly {doing} "
+                           f"({how}{detail}).",
+                           "Try again; if it keeps happening, run `oet-desktop doctor` to check the models and "
+                           "reinstall the one it names, or free some memory.")
+
+    def _discard(self) -> None:
+        """Forget the child (ended or ending) and close our end of its pipe."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+        if self._pipe is not None:
+            with contextlib.suppress(OSError):
+                self._pipe.close()
+        self._process, self._pipe, self._dimension = None, None, None
 
     def _ask(self, request: tuple[Any, ...]) -> Any:
         assert self._pipe is not None
         try:
             self._pipe.send(request)
             status, value = self._pipe.recv()
-        except (EOFError, OSError, BrokenPipeError) as error:
-            self._process = None
-            raise EngineError(f"The embedding model's process stopped ({error}).",
-                              "Try again; if it keeps happening, run `oet-desktop doctor`.") from error
+        except (EOFError, OSError) as error:
+            raise self._died("while answering", error) from error
         if status == "ok":
             return value
         if status == "user_error":
-            raise UserFacingError(*value)
-        raise EngineError(f"The embedding model failed: {value}.", "Run `oet-desktop doctor` to check the models.")
+            raise EngineError(*value)
+        raise EngineError(f"The embedding model in {self.model_dir} failed: {value}.", LOAD_FIX)
 
     def unload(self) -> None:
         """Stop the child (its memory is freed with it)."""
@@ -94,9 +151,7 @@ class ProcessEmbedder:
                 with contextlib.suppress(OSError, BrokenPipeError):
                     self._pipe.send(("stop",))
                 self._process.join(5)
-                if self._process.is_alive():
-                    self._process.kill()
-            self._process, self._pipe, self._dimension = None, None, None
+            self._discard()  # kills a child that did not stop, closes the pipe
 
     @property
     def is_loaded(self) -> bool:

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from oet_desktop.core.content.scenario import CLOSING_LINE, Cue, Fact, Scenario
+from oet_desktop.core.content.scenario import CLOSING_LINE, Cue, CueKind, Fact, Scenario
 from oet_desktop.core.embeddings.embedder import Embedder, Vectors
 from oet_desktop.core.practice.intents import ClassifiedSentence, SentenceIntent, classify, turn_reaction
 from oet_desktop.core.practice.jargon import JargonDetector
@@ -191,7 +191,7 @@ class Director:
 
         if state.turns > 1 and _CLOSING.search(sentences[-1]) and classified[-1].intent is not SentenceIntent.QUESTION:
             return self._closing("the candidate closed the conversation")
-        if state.turns == 1 and self._cues and self._cues[0].when.kind == "start":
+        if state.turns == 1 and self._cues and self._cues[0].when.kind is CueKind.START:
             return self._fire(self._cues[0], "the role-play opens with the first cue")
         jargon = self._jargon.first_unexplained(turn.text)
         if jargon and jargon.term.lower() not in state.clarified_terms:
@@ -352,21 +352,21 @@ class Director:
         cue = self._cues[fired]  # strictly in order
         when = cue.when
         due = (
-            (when.kind == "start")
-            or (when.kind == "after_task" and when.task in self.state.covered_tasks)
-            or (when.kind == "after_seconds" and turn.elapsed >= when.amount)
-            or (when.kind == "after_turns" and self.state.turns >= when.amount)
+            (when.kind is CueKind.START)
+            or (when.kind is CueKind.AFTER_TASK and when.task in self.state.covered_tasks)
+            or (when.kind is CueKind.AFTER_SECONDS and turn.elapsed >= when.amount)
+            or (when.kind is CueKind.AFTER_TURNS and self.state.turns >= when.amount)
         )
         return cue if due else None
 
     def _cue_reason(self, cue: Cue, newly_covered: list[str]) -> str:
         when = cue.when
-        if when.kind == "after_task":
+        if when.kind is CueKind.AFTER_TASK:
             now = " (covered this turn)" if when.task in newly_covered else ""
             return f"cue {cue.id}: task {when.task} has been covered{now}"
-        if when.kind == "after_seconds":
+        if when.kind is CueKind.AFTER_SECONDS:
             return f"cue {cue.id}: {when.amount:.0f} s of the role-play have passed"
-        if when.kind == "after_turns":
+        if when.kind is CueKind.AFTER_TURNS:
             return f"cue {cue.id}: the candidate has spoken {self.state.turns} times"
         return f"cue {cue.id}: due at the start"
 

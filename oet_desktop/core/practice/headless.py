@@ -37,7 +37,7 @@ TURN_TAIL_S = 1.5
 
 
 @dataclass
-class HeadlessParts:
+class PracticeParts:
     """The engines a headless role-play uses."""
 
     transcriber: Transcriber
@@ -48,7 +48,7 @@ class HeadlessParts:
     phrasing: frozenset[MoveKind] = PHRASING["scripted"]
 
 
-def parts_from_engines(engines: EngineSet, catalog: Catalog, phrasing: str = "auto") -> HeadlessParts:
+def parts_from_engines(engines: EngineSet, catalog: Catalog, phrasing: str = "auto") -> PracticeParts:
     """The engines a role-play needs, loading each (slow: call off the UI thread). ``phrasing`` picks which moves
     the language model phrases ("auto": by model size); the model is not loaded when it phrases none."""
     from oet_desktop.core.models.catalog import ModelRole
@@ -60,11 +60,11 @@ def parts_from_engines(engines: EngineSet, catalog: Catalog, phrasing: str = "au
     if engines.settings.llm_server_url:
         models["llm"] = f"{engines.settings.llm_server_url} ({engines.settings.llm_server_model})"
     kinds = phrasing_for(phrasing, small)
-    return HeadlessParts(engines.transcriber(), engines.voice(), engines.embedder(),
+    return PracticeParts(engines.transcriber(), engines.voice(), engines.embedder(),
                          engines.language_model() if kinds else None, models, kinds)
 
 
-def build_engine(scenario: Scenario, parts: HeadlessParts, session: PracticeSession, output: AudioOutput,
+def build_engine(scenario: Scenario, parts: PracticeParts, session: PracticeSession, output: AudioOutput,
                  clock: Clock, record: SessionRecord, vad_config: VadConfig | None = None,
                  turn_mode: TurnMode = TurnMode.HALF_DUPLEX) -> RolePlayEngine:
     """The role-play engine for one card: its director (with the card's and the lexicon's jargon), the
@@ -108,7 +108,7 @@ def synthesise_turns(voice: PiperVoiceEngine, texts: list[str]) -> list[Samples]
 def run_headless(
     scenario: Scenario,
     clips: list[Samples],
-    parts: HeadlessParts,
+    parts: PracticeParts,
     fast: bool,
     turn_mode: TurnMode = TurnMode.HALF_DUPLEX,
     mode: Mode = Mode.PRACTICE,
@@ -160,7 +160,7 @@ def read_typed_turns(text: str) -> list[str]:
 def run_typed(
     scenario: Scenario,
     turns: list[str],
-    parts: HeadlessParts,
+    parts: PracticeParts,
     mode: Mode = Mode.PRACTICE,
     on_turn: Callable[[str], None] | None = None,
     checkpoint: Callable[[], None] | None = None,

@@ -14,8 +14,7 @@ from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.errors import EngineError
 from oet_desktop.core.llm.types import ChatMessage, GenerationSettings, LanguageModel
 from oet_desktop.core.practice.director import Move, MoveKind
-from oet_desktop.core.practice.text import content_words
-from oet_desktop.core.practice.validation import MAX_SENTENCES, ReplyValidator
+from oet_desktop.core.practice.validation import MAX_SENTENCES, ReplyContext, ReplyValidator
 from oet_desktop.core.tts.voice import split_sentences
 
 PHRASING: dict[str, frozenset[MoveKind]] = {
@@ -34,6 +33,14 @@ def phrasing_for(setting: str, small_model: bool) -> frozenset[MoveKind]:
     if setting == "auto":
         return PHRASING["scripted"] if small_model else PHRASING["all"]
     return PHRASING[setting]
+
+def phrasing_name(kinds: frozenset[MoveKind]) -> str:
+    """The :data:`PHRASING` key for a set of moves (as "auto" resolved it), or the moves themselves."""
+    for name, value in PHRASING.items():
+        if value == kinds:
+            return name
+    return ",".join(sorted(kind.value for kind in kinds))
+
 
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 
@@ -61,6 +68,16 @@ class Realisation:
     def text(self) -> str:
         """The whole reply."""
         return " ".join(self.sentences)
+
+
+def reply_context(history: list[Line]) -> ReplyContext:
+    """What a reply is checked against: the whole role-play so far (not a window: a line said ten turns ago
+    is as much a repeat as the last one)."""
+    return ReplyContext(
+        conversation=" ".join(line.text for line in history),
+        said_before=tuple(line.text for line in history if line.speaker != "candidate" and line.text.strip()),
+        candidate_said=" ".join(line.text for line in history if line.speaker == "candidate"),
+    )
 
 
 def persona_prompt(scenario: Scenario) -> str:
@@ -95,7 +112,8 @@ class Realiser:
         card = scenario.interlocutor
         card_text = " ".join([scenario.candidate.background, card.brief, *(f.say for f in card.facts),
                               *(c.say for c in card.cues), card.resolution.say, card.name])
-        self.validator = ReplyValidator(card_text, card.name)
+        own_lines = [*(f.say for f in card.facts), *(c.say for c in card.cues), card.resolution.say]
+        self.validator = ReplyValidator(card_text, card.name, own_lines)
 
     def realise(self, move: Move, history: list[Line], result: Realisation | None = None) -> Iterator[str]:
         """Yield the reply sentence by sentence (the first as soon as it is ready and valid).
@@ -106,14 +124,15 @@ class Realiser:
         if self._model is None or move.kind not in self._llm_kinds:
             yield from self._scripted(move, result, began)
             return
-        conversation = " ".join(line.text for line in history)
-        seen = {" ".join(sorted(content_words(line.text))) for line in history[-4:] if line.speaker != "candidate"}
+        context = reply_context(history)
+        conversation = context.conversation
         messages = [self._persona, *self._history(history),
                     ChatMessage("user", f"(What to do now: {move.intent} Suggested words: \"{move.say}\")")]
         worker = _Generation(self._model, messages)
         self._worker = worker
-        # A fact's answer is held until the reply is complete, then checked whole: it must keep the fact.
-        hold = bool(move.must_carry)
+        # A fact's answer, a cue, the resolution and a clarification are held until the reply is complete, then
+        # checked whole: they must keep their line (the fact, the cue's content, the agreement, the term).
+        hold = self.validator.needs_whole_reply(move)
         pending = ""
         produced: list[str] = []
         finished = False
@@ -137,7 +156,7 @@ class Realiser:
                 sentence = self.validator.strip_label(pending[: end.end()].strip())
                 pending = pending[end.end():]
                 problem = (self.validator.check_sentence(sentence, conversation)
-                           or self.validator.check_repeat(sentence, seen))
+                           or self.validator.check_in_context(sentence, move, context, produced))
                 if problem:
                     result.rejection = f"{problem.rule}: {problem.detail}"
                     break
@@ -151,7 +170,7 @@ class Realiser:
                 yield sentence
         worker.stop()
         if hold and produced and result.rejection is None:
-            problem = self.validator.check_reply(produced, conversation, move.must_carry)
+            problem = self.validator.check_reply(produced, conversation, move.must_carry, move, context)
             if problem:
                 result.rejection = f"{problem.rule}: {problem.detail}"
             else:

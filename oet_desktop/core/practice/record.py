@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from oet_desktop.core.audio.files import write_wav
-from oet_desktop.core.audio.types import SAMPLE_RATE, Samples
+from oet_desktop.core.audio.types import SAMPLE_RATE, VOICE_SAMPLE_RATE, Samples, Track
 from oet_desktop.core.speech.stt import Word
 
 
@@ -115,7 +115,7 @@ class SessionRecord:
         """``session.json``, ``candidate.wav`` (16 kHz) and ``patient.wav`` (22.05 kHz) in ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)
         write_wav(folder / "candidate.wav", self.track("candidate", SAMPLE_RATE), SAMPLE_RATE)
-        write_wav(folder / "patient.wav", self.track("patient", 22_050), 22_050)
+        write_wav(folder / "patient.wav", self.track(Track.PATIENT, VOICE_SAMPLE_RATE), VOICE_SAMPLE_RATE)
         path = folder / "session.json"
         path.write_text(json.dumps(self.as_dict(), indent=2, default=_json_default) + "\n", encoding="utf-8")
         return path

@@ -224,22 +224,3 @@ class FasterWhisperTranscriber:
 def _words(segment: Any) -> list[Word]:
     return [Word(w.word.strip(), float(w.start), float(w.end), float(w.probability))
             for w in (segment.words or []) if w.word.strip()]
-
-
-class ScriptedTranscriber:
-    """A fake that returns prepared texts in order (for fast unit tests)."""
-
-    def __init__(self, texts: list[str]) -> None:
-        self._texts = list(texts)
-        self.calls = 0
-
-    def transcribe(self, samples: Samples, *, keep_fillers: bool = False, context: str = "",
-                   word_timestamps: bool = True, vocabulary: str = "") -> Transcript:
-        """The next prepared text, with words spread evenly over the audio."""
-        text = self._texts[self.calls % len(self._texts)] if self._texts else ""
-        self.calls += 1
-        seconds = samples.size / SAMPLE_RATE
-        tokens = text.split()
-        step = seconds / max(1, len(tokens))
-        words = tuple(Word(t, i * step, (i + 1) * step, 1.0) for i, t in enumerate(tokens))
-        return Transcript(text, words, seconds, 0.0)

@@ -19,6 +19,7 @@ import soundfile
 
 from oet_desktop import __version__
 from oet_desktop.core.assessment.report import FeedbackReport
+from oet_desktop.core.audio.types import Track
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.reports.atomic import write_atomically
 from oet_desktop.core.storage.migrations import MIGRATIONS
@@ -27,7 +28,7 @@ from oet_desktop.core.storage.segments import AudioSegment, lay_out, split_track
 from oet_desktop.core.storage.worker import StorageThread
 
 ARCHIVE_FORMAT = 1
-TRACKS = ("candidate", "patient")
+TRACKS = tuple(Track)
 PdfRenderer = Callable[[FeedbackReport, Path], object]
 """Writes a report's PDF to a path (passed in, so storage does not depend on the PDF code)."""
 

@@ -78,6 +78,12 @@ def open_database(path: Path, key: DatabaseKey, create: bool = False,
                            "Check the passphrase and try again; the file has not been changed.") from error
         raise storage_error(path, error) from error
     try:
+        # Deleted content (a recording the retention setting removes) is overwritten, not left in free pages.
+        connection.execute("PRAGMA secure_delete = ON")
+        # Free pages can be handed back to the file system (``incremental_vacuum``). Only takes effect in a file
+        # with no tables yet, and must come before WAL mode writes the header; older profiles are switched once
+        # by :func:`ensure_incremental_vacuum`.
+        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute("PRAGMA synchronous = FULL")
         connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
@@ -87,6 +93,44 @@ def open_database(path: Path, key: DatabaseKey, create: bool = False,
         connection.close()
         raise storage_error(path, error) from error
     return connection
+
+
+AUTO_VACUUM_INCREMENTAL = 2
+"""``PRAGMA auto_vacuum``'s value for incremental mode."""
+
+
+def ensure_incremental_vacuum(connection: Connection, path: Path) -> bool:
+    """Switch a profile made before auto-vacuum was on to incremental auto-vacuum, by one full VACUUM (SQLCipher
+    keeps the key and page size); returns True when it did. A failure (a full disk: a VACUUM needs room for a
+    copy) is logged and the profile opens as it was: deleted audio is still overwritten (``secure_delete``), the
+    file just does not shrink, and the next open tries again."""
+    if int(connection.execute("PRAGMA auto_vacuum").fetchone()[0]) == AUTO_VACUUM_INCREMENTAL:
+        return False
+    try:
+        connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        connection.execute("VACUUM")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    except sqlcipher3.Error as error:
+        log.warning("could not switch %s to incremental auto-vacuum (deleted audio is still overwritten, but the "
+                    "file will not shrink until this succeeds): %s", path, error)
+        return False
+    log.info("switched %s to incremental auto-vacuum (one-off VACUUM)", path)
+    return True
+
+
+def reclaim_free_pages(connection: Connection) -> int:
+    """Hand every free page back to the file system (incremental vacuum) and fold the write-ahead log in, so
+    the pages that held deleted data leave the file (and the log's older copies of them go too). Returns the
+    bytes the database shrank by. Call outside a transaction."""
+    page_size = int(connection.execute("PRAGMA page_size").fetchone()[0])
+    before = int(connection.execute("PRAGMA page_count").fetchone()[0])
+    connection.execute("PRAGMA incremental_vacuum").fetchall()  # fetchall: the pragma frees a page per step
+    after = int(connection.execute("PRAGMA page_count").fetchone()[0])
+    busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy and busy[0]:
+        log.warning("the write-ahead log could not be folded in after freeing space (busy); the next checkpoint "
+                    "folds it in")
+    return (before - after) * page_size
 
 
 def rekey(connection: Connection, new_key: DatabaseKey) -> None:

@@ -8,7 +8,7 @@ import logging
 from concurrent.futures import Future
 from dataclasses import asdict
 
-from oet_desktop.core.audio.types import SAMPLE_RATE
+from oet_desktop.core.audio.types import SAMPLE_RATE, Track
 from oet_desktop.core.practice.record import SessionRecord
 from oet_desktop.core.storage.repository import SessionSnapshot
 from oet_desktop.core.storage.segments import AudioSegment, join_pieces
@@ -54,8 +54,8 @@ class SessionJournal:
         patient = record.patient_audio[self._patient_taken:]
         self._candidate_taken += len(candidate)
         self._patient_taken += len(patient)
-        segments = (self._unsaved + join_pieces("candidate", [(t, a, SAMPLE_RATE) for t, a in candidate])
-                    + join_pieces("patient", patient))
+        segments = (self._unsaved + join_pieces(Track.CANDIDATE, [(t, a, SAMPLE_RATE) for t, a in candidate])
+                    + join_pieces(Track.PATIENT, patient))
         self._unsaved = []
         return SessionSnapshot(self.session_id, record.scenario_id, record.mode, record.turn_mode,
                                record.started_at, dict(record.models), list(record.events),
@@ -68,15 +68,24 @@ class SessionJournal:
         try:
             future = self._storage.submit(lambda repo: repo.save_snapshot(snapshot))
         except RuntimeError as error:  # the storage thread was shut down: keep the audio for a later save
+            log.warning("saving session %s (%s) failed: the profile is closed (%s)", self.session_id, status, error)
             self._unsaved = snapshot.segments + self._unsaved
             self.last_error = error
             return
         self._in_flight.append((future, snapshot.segments))
 
     def finish(self, status: str) -> None:
-        """Save the rest with the final status and wait; raises the storage error if it could not be saved."""
-        self._collect(wait=True)
-        self.checkpoint(status)
-        self._collect(wait=True)
+        """Save the rest with the final status and wait; raises the storage error if it could not be saved. A
+        failure is also logged (with the status, e.g. "interrupted"), since a caller already handling another
+        error may drop this one to show the first."""
+        try:
+            self._collect(wait=True)
+            self.checkpoint(status)
+            self._collect(wait=True)
+        except Exception as error:
+            log.warning("session %s could not be saved as %s: %s", self.session_id, status, error)
+            raise
         if self.last_error is not None:
+            log.warning("session %s could not be saved as %s (turns and audio up to the last good save are kept): "
+                        "%s", self.session_id, status, self.last_error)
             raise self.last_error

@@ -64,6 +64,54 @@ def passphrase_from_environment() -> DatabaseKey | None:
     return passphrase_key(value) if value else None
 
 
+class KeyringEntryDamaged(KeyUnavailable):
+    """The keyring holds an entry for the profile, but it is not a database key the app wrote."""
+
+
+MIN_PRIORITY = 1.0
+"""Backends below this are keyring's own stand-ins (fail: 0, null: -1) and file-based ones such as keyrings.alt's
+plaintext (0.5) and "encrypted" file (0.6) keyrings: none fit to hold the database key."""
+PLAINTEXT_MARKERS = ("plaintext", "unencrypted")
+
+
+def _priority(backend: Any) -> float | None:
+    """The backend's priority (a viable backend has one; a non-viable one may raise), or None."""
+    try:
+        return float(backend.priority)
+    except Exception:
+        return None
+
+
+def _rank(priority: float | None) -> float:
+    return float("-inf") if priority is None else priority
+
+
+def keyring_backend_acceptable(backend: Any) -> bool:
+    """Whether ``backend`` keeps secrets in a real OS store: not keyring's fail or null backends, not a
+    plaintext or other keyrings.alt file backend, priority at least 1; and for a chainer, the backend it writes
+    to (its first, the highest priority) must be acceptable in turn (so at least one is)."""
+    from keyring.backends import chainer, fail, null
+
+    if isinstance(backend, (fail.Keyring, null.Keyring)):
+        return False
+    if isinstance(backend, chainer.ChainerBackend):
+        try:
+            chained = list(backend.backends)
+        except Exception:
+            return False
+        # The chainer writes to the first backend that takes the entry, in priority order (highest first).
+        chained.sort(key=lambda b: _rank(_priority(b)), reverse=True)
+        return bool(chained) and keyring_backend_acceptable(chained[0])
+    kind = type(backend)
+    module = kind.__module__.lower()
+    if module == "keyrings.alt" or module.startswith("keyrings.alt."):
+        return False
+    if any(marker in f"{module}.{kind.__qualname__}".lower() for marker in PLAINTEXT_MARKERS):
+        return False
+    priority = _priority(backend)
+    return priority is not None and priority >= MIN_PRIORITY
+
+
 class KeyringKeys:
     """Raw database keys in the OS keyring, one entry per profile. ``backend`` is the keyring module (passed in
     so tests can use an in-memory backend)."""
@@ -76,24 +124,42 @@ class KeyringKeys:
         return f"profile:{profile}:db-key"
 
     def available(self) -> bool:
-        """True when a real keyring backend is present (not the "fail" or plaintext backends)."""
+        """True when a real keyring backend is present (see :func:`keyring_backend_acceptable`)."""
         try:
             backend = self._keyring.get_keyring()
         except Exception:
             return False
-        name = f"{type(backend).__module__}.{type(backend).__name__}".lower()
-        priority = getattr(backend, "priority", 1)
-        return not any(bad in name for bad in ("fail", "null", "plaintext")) and priority > 0
+        return keyring_backend_acceptable(backend)
 
-    def get(self, profile: str) -> DatabaseKey | None:
-        """The profile's key, or None if the keyring has none."""
+    def _stored(self, profile: str) -> object:
         try:
-            stored = self._keyring.get_password(self._service, self._entry(profile))
+            return self._keyring.get_password(self._service, self._entry(profile))
         except Exception as error:
             raise KeyUnavailable(f"The system keyring could not be read ({error}).",
                                  f"Unlock your keyring, or use a passphrase (set {PASSPHRASE_ENV} for scripts).") \
                 from error
-        return DatabaseKey(raw=bytes.fromhex(stored)) if stored else None
+
+    def has_entry(self, profile: str) -> bool:
+        """Whether the keyring holds an entry for the profile (damaged or not)."""
+        return self._stored(profile) is not None
+
+    def get(self, profile: str) -> DatabaseKey | None:
+        """The profile's key, or None if the keyring has none; :class:`KeyringEntryDamaged` if the entry is not
+        a key the app wrote (64 hex digits)."""
+        stored = self._stored(profile)
+        if stored is None:
+            return None
+        what = _damage(stored)
+        if what:
+            raise KeyringEntryDamaged(
+                f"The database key of profile {profile!r} in the system keyring (service {self._service!r}) is "
+                f"damaged: {what}, not the 64 hexadecimal digits the app stores, so the profile cannot be unlocked "
+                "with it.",
+                f"If you also protected the profile with a passphrase, set {PASSPHRASE_ENV} to it and try again. "
+                "Otherwise the profile cannot be opened: erase it (`oet-desktop profile erase`, which also removes "
+                "this entry) and import your last export into a new one. The database itself has not been changed.")
+        assert isinstance(stored, str)
+        return DatabaseKey(raw=bytes.fromhex(stored))
 
     def create(self, profile: str) -> DatabaseKey:
         """A new random 256-bit key, stored in the keyring before it is used."""
@@ -112,3 +178,16 @@ class KeyringKeys:
         except Exception as error:
             if "not found" not in str(error).lower() and type(error).__name__ != "PasswordDeleteError":
                 raise
+
+
+def _damage(stored: object) -> str:
+    """What is wrong with a stored key (never its value: it may be key material), or "" when it is sound."""
+    if not isinstance(stored, str):
+        return f"it is a {type(stored).__name__}, not text"
+    if not stored:
+        return "it is empty"
+    if any(c not in "0123456789abcdefABCDEF" for c in stored):
+        return f"it is {len(stored)} characters that are not all hexadecimal digits"
+    if len(stored) != 64:
+        return f"it is {len(stored)} hexadecimal digits"
+    return ""

@@ -15,7 +15,14 @@ from typing import BinaryIO
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.reports.atomic import save_error, write_atomically
 from oet_desktop.core.storage.database import DEFAULT_PAGE_SIZE, NEW_PAGE_SIZE, WrongKey
-from oet_desktop.core.storage.keys import PASSPHRASE_ENV, DatabaseKey, KeyringKeys, KeyUnavailable, passphrase_key
+from oet_desktop.core.storage.keys import (
+    PASSPHRASE_ENV,
+    DatabaseKey,
+    KeyringEntryDamaged,
+    KeyringKeys,
+    KeyUnavailable,
+    passphrase_key,
+)
 from oet_desktop.core.storage.repository import Profile, utc_now
 from oet_desktop.core.storage.worker import StorageThread
 
@@ -187,7 +194,21 @@ def open_profile(location: ProfileLocation, keys: KeySource) -> StorageThread:
         raise NoProfile(f"There is no profile at {location.folder} yet.",
                         "Create one: `oet-desktop profile create`, or start a role-play, which creates it.")
     mode = location.key_mode()
-    key = keys.keyring.get(location.name) if mode == KEYRING else keys.passphrase("unlock your practice data")
+    try:
+        key = keys.keyring.get(location.name) if mode == KEYRING else keys.passphrase("unlock your practice data")
+    except KeyringEntryDamaged as damaged:
+        # After an interrupted switch to a passphrase the given one may open it; otherwise the damage is the news.
+        given = keys.given_passphrase()
+        if given is None:
+            raise
+        try:
+            storage = StorageThread(location.db_path, given, page_size=location.page_size())
+        except WrongKey:
+            raise damaged from None
+        location.write_key_mode(PASSPHRASE)
+        log.warning("profile %s opened with its passphrase (its keyring entry is damaged); profile.json corrected",
+                    location.folder)
+        return storage
     if key is None and mode == KEYRING:
         other = keys.given_passphrase()
         if other is None:
@@ -203,7 +224,10 @@ def open_profile(location: ProfileLocation, keys: KeySource) -> StorageThread:
         if mode == KEYRING:
             fallback = keys.given_passphrase()
         else:
-            fallback = keys.keyring.get(location.name) if keys.keyring.available() else None
+            try:
+                fallback = keys.keyring.get(location.name) if keys.keyring.available() else None
+            except KeyringEntryDamaged:  # a leftover entry: the wrong passphrase is what to report
+                fallback = None
         if fallback is None or fallback == key:
             raise
         # raises WrongKey again if this key fails too
@@ -255,7 +279,7 @@ def erase_profile(location: ProfileLocation, keys: KeyringKeys, extra_folders: t
     if location.folder.exists():
         shutil.rmtree(location.folder)
         removed.append(str(location.folder))
-    if keys.available() and keys.get(location.name) is not None:
+    if keys.available() and keys.has_entry(location.name):  # a damaged entry is removed too
         keys.delete(location.name)
         removed.append(f"keyring entry {location.name!r}")
     for folder in extra_folders:

@@ -1,10 +1,11 @@
 """The profile repository: every read and write of practice data (the rest of the app never sees SQL). Each
-change is one transaction, with its outbox row for the future sync in the same transaction. Used only on the
-storage thread (see :mod:`worker`)."""
+change is one transaction, with its outbox row (the changes not yet sent to an account server) in the same
+transaction. Used only on the storage thread (see :mod:`worker`)."""
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -17,13 +18,14 @@ import numpy as np
 import sqlcipher3
 
 from oet_desktop.core.assessment.report import FeedbackReport
-from oet_desktop.core.audio.types import SAMPLE_RATE
+from oet_desktop.core.audio.types import SAMPLE_RATE, Track
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.practice.record import SessionRecord
-from oet_desktop.core.storage.database import Connection, storage_error
+from oet_desktop.core.storage.database import Connection, reclaim_free_pages, storage_error
 from oet_desktop.core.storage.segments import AudioSegment, join_pieces, lay_out
 
-PATIENT_RATE = 22_050
+log = logging.getLogger(__name__)
+
 FINAL_STATUSES = ("finished", "ended_early", "interrupted")
 PRACTISED_STATUSES = ("finished", "ended_early")
 RETENTION_SETTING = "audio_retention_days"
@@ -69,8 +71,8 @@ class SessionSnapshot:
         """The whole session at once (both tracks)."""
         segments: list[AudioSegment] = []
         if with_audio:
-            segments = (join_pieces("candidate", [(t, a, SAMPLE_RATE) for t, a in record.candidate_audio])
-                        + join_pieces("patient", list(record.patient_audio)))
+            segments = (join_pieces(Track.CANDIDATE, [(t, a, SAMPLE_RATE) for t, a in record.candidate_audio])
+                        + join_pieces(Track.PATIENT, list(record.patient_audio)))
         return cls(session_id, record.scenario_id, record.mode, record.turn_mode, record.started_at,
                    dict(record.models), list(record.events), [asdict(turn) for turn in record.turns], status,
                    segments)
@@ -106,6 +108,27 @@ class Profile:
     name: str
     profession: str
     created_at: str = field(default_factory=utc_now)
+
+
+class RetentionResult(int):
+    """What :meth:`ProfileRepository.apply_retention` did. It *is* the number of sessions whose audio was
+    deleted (an ``int``, as callers have always used it), with ``bytes_freed``: how much the database file
+    shrank."""
+
+    bytes_freed: int
+
+    def __new__(cls, sessions: int, bytes_freed: int = 0) -> RetentionResult:
+        result = super().__new__(cls, sessions)
+        result.bytes_freed = bytes_freed
+        return result
+
+    @property
+    def sessions(self) -> int:
+        """How many sessions lost their audio."""
+        return int(self)
+
+    def __repr__(self) -> str:
+        return f"RetentionResult(sessions={int(self)}, bytes_freed={self.bytes_freed})"
 
 
 class ProfileRepository:
@@ -317,12 +340,14 @@ class ProfileRepository:
         value = self.setting(RETENTION_SETTING)
         return int(value) if value else None
 
-    def apply_retention(self, now: datetime | None = None) -> int:
+    def apply_retention(self, now: datetime | None = None) -> RetentionResult:
         """Delete the audio of sessions older than the retention setting (their transcripts, feedback and scores
-        stay); returns how many sessions lost their audio."""
+        stay), overwriting it (``secure_delete``) and handing the freed pages back to the file system, so the
+        recordings leave the file. Returns how many sessions lost their audio (the result is that number) and
+        the bytes the database shrank by (``bytes_freed``)."""
         days = self.retention_days()
         if not days:
-            return 0
+            return RetentionResult(0)
         cutoff = ((now or datetime.now(UTC)) - timedelta(days=days)).isoformat(timespec="seconds")
         with self._transaction():
             ids = [r[0] for r in self._db.execute(
@@ -331,7 +356,15 @@ class ProfileRepository:
             for session_id in ids:
                 self._db.execute("DELETE FROM audio_segments WHERE session_id = ?", (session_id,))
                 self._db.execute("UPDATE sessions SET audio_removed_at = ? WHERE id = ?", (self._now(), session_id))
-        return len(ids)
+        if not ids:
+            return RetentionResult(0)
+        try:
+            freed = reclaim_free_pages(self._db)
+        except sqlcipher3.Error as error:  # the audio is deleted and overwritten; only the file did not shrink
+            log.warning("the space of deleted audio in %s was not handed back: %s", self._path(), error)
+            freed = 0
+        log.info("retention deleted the audio of %d session(s), %d bytes freed", len(ids), freed)
+        return RetentionResult(len(ids), freed)
 
     # --- export and import --------------------------------------------------------------------------
     def dump_tables(self) -> dict[str, list[dict[str, Any]]]:

@@ -11,7 +11,13 @@ from typing import TypeVar
 
 import sqlcipher3
 
-from oet_desktop.core.storage.database import DEFAULT_PAGE_SIZE, Connection, open_database, rekey
+from oet_desktop.core.storage.database import (
+    DEFAULT_PAGE_SIZE,
+    Connection,
+    ensure_incremental_vacuum,
+    open_database,
+    rekey,
+)
 from oet_desktop.core.storage.keys import DatabaseKey
 from oet_desktop.core.storage.migrations import migrate
 from oet_desktop.core.storage.repository import ProfileRepository
@@ -38,6 +44,7 @@ class StorageThread:
         self._connection = open_database(path, key, create=create, page_size=page_size)
         try:
             migrate(self._connection)
+            ensure_incremental_vacuum(self._connection, path)
         except BaseException:
             self._connection.close()
             self._connection = None

@@ -120,17 +120,3 @@ class PiperVoiceEngine:
         for sentence in self.speak(text):
             parts.extend([sentence.samples, gap])
         return (np.concatenate(parts[:-1]) if parts else np.zeros(0, dtype=np.float32)), rate
-
-
-class ToneVoice:
-    """A fake voice: a short tone per sentence, length proportional to its words (for fast unit tests)."""
-
-    sample_rate = 16_000
-
-    def speak(self, text: str) -> Iterator[SpokenSentence]:
-        """One tone per sentence."""
-        for sentence in split_sentences(text):
-            seconds = 0.3 * len(sentence.split())
-            t = np.arange(int(seconds * self.sample_rate)) / self.sample_rate
-            samples = (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-            yield SpokenSentence(sentence, samples, self.sample_rate, 0.0)

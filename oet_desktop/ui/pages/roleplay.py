@@ -20,19 +20,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from oet_desktop.core.practice.live_session import FINISHED, LISTENING, SPEAKING, STARTING, THINKING, LiveStatus
+from oet_desktop.core.practice.live_practice import LiveState, LiveStatus
 from oet_desktop.ui.pages.common import heading, wrapped
 from oet_desktop.ui.pages.preparation import clock_text
 from oet_desktop.ui.widgets.level_meter import LevelMeter
 
 TYPING = "typing"
 """The candidate's turn in a typed role-play (shown instead of "listening")."""
-STATE_TEXT = {STARTING: "Getting ready… (loading the voice and speech recognition)",
-              LISTENING: "Your turn: the patient is listening",
+STATE_TEXT = {LiveState.STARTING: "Getting ready… (loading the voice and speech recognition)",
+              LiveState.LISTENING: "Your turn: the patient is listening",
               TYPING: "Your turn: type what you would say and press Enter",
-              THINKING: "The patient is thinking…",
-              SPEAKING: "The patient is speaking",
-              FINISHED: "The role-play has ended"}
+              LiveState.THINKING: "The patient is thinking…",
+              LiveState.SPEAKING: "The patient is speaking",
+              LiveState.FINISHED: "The role-play has ended"}
 POLL_MS = 100
 
 
@@ -58,7 +58,7 @@ class RolePlayPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 2)
         self.timer_label.setFont(font)
         self.timer_label.setAccessibleName("Time left")
-        self.state_label = QLabel(STATE_TEXT[STARTING])
+        self.state_label = QLabel(STATE_TEXT[LiveState.STARTING])
         state_font = self.state_label.font()
         state_font.setBold(True)
         self.state_label.setFont(state_font)
@@ -130,7 +130,7 @@ class RolePlayPage(QWidget):
         self._done = False
         self._status = None
         self.timer_label.setText(clock_text(300) if timed else "")
-        self.state_label.setText(STATE_TEXT[STARTING])
+        self.state_label.setText(STATE_TEXT[LiveState.STARTING])
         self.talk_button.setVisible(push_to_talk)
         self.end_button.setEnabled(False)
         self.end_button.setText("&End the role-play")
@@ -150,7 +150,7 @@ class RolePlayPage(QWidget):
         if self._status is None:
             return
         status = self._status()
-        state = TYPING if self._typed_only and status.state == LISTENING else status.state
+        state = TYPING if self._typed_only and status.state == LiveState.LISTENING else status.state
         self.state_label.setText(STATE_TEXT.get(state, state))
         if status.time_left_s is not None:
             self.timer_label.setText(clock_text(status.time_left_s))
@@ -162,7 +162,7 @@ class RolePlayPage(QWidget):
         self._shown = len(status.captions)
         if status.problem:
             self.problem.setText(status.problem)
-        if (status.state == FINISHED and not self._done) or (status.problem and not self._done):
+        if (status.state == LiveState.FINISHED and not self._done) or (status.problem and not self._done):
             self._done = True
             self._poll.stop()
             self.end_button.setEnabled(False)

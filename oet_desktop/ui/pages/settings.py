@@ -1,5 +1,6 @@
 """Settings: audio devices, the endpoint window, turn-taking, models and voice, GPU use (with the reason when
-it is off), audio retention, the passphrase, and export or erase everything."""
+it is off), an optional language-model server and its API key, audio retention, the passphrase, and export or
+erase everything."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLineEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -20,19 +22,20 @@ from PySide6.QtWidgets import (
 )
 
 from oet_desktop.core.models.catalog import Catalog, ModelRole
+from oet_desktop.services.settings import SETTING_DEFAULTS
 from oet_desktop.ui.pages.common import heading, wrapped
 
 TURN_MODES = (("half_duplex", "Half-duplex: the patient finishes before you speak (recommended)"),
               ("barge_in", "Barge-in: you can interrupt the patient"),
               ("push_to_talk", "Push-to-talk: hold Space while you speak"))
-DEFAULTS: dict[str, Any] = {"input_device": None, "output_device": None, "endpoint_ms": 700,
-                            "turn_mode": "half_duplex", "gpu": "auto", "audio_retention_days": None}
 
 
 class SettingsPage(QWidget):
     """Edits the profile's settings; ``changed`` carries (key, value) for each edit."""
 
     changed = Signal(str, object)
+    api_key_changed = Signal(str)
+    """A new API key for the language-model server (empty: remove the saved one)."""
     passphrase_requested = Signal()
     export_requested = Signal()
     erase_requested = Signal()
@@ -60,6 +63,17 @@ class SettingsPage(QWidget):
             self.gpu.addItem(label, value)
         self.gpu_reason = wrapped()
         self.set_gpu_build(gpu_build)
+        self.server_url = QLineEdit()
+        self.server_url.setPlaceholderText("none: the models run on this computer")
+        self.server_url.setAccessibleName("Language-model server address")
+        self.server_model = QLineEdit()
+        self.server_model.setPlaceholderText("default")
+        self.server_model.setAccessibleName("Model name on the server")
+        self.api_key = QLineEdit()
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setAccessibleName("API key of the language-model server")
+        self.api_key_button = QPushButton("Save &key")
+        self.api_key_state = wrapped()
         self.keep_audio = QCheckBox("&Keep recordings until I delete them")
         self.retention = QSpinBox()
         self.retention.setRange(1, 3650)
@@ -82,6 +96,16 @@ class SettingsPage(QWidget):
         models.addRow("&Voice:", self.models[ModelRole.TTS])
         models.addRow("&GPU:", self.gpu)
         models.addRow(self.gpu_reason)
+        models.addRow(wrapped("Optional: an OpenAI-compatible server for the patient's language model (for "
+                              "example llama.cpp's server on another computer). Role-plays then send the "
+                              "conversation's text to it; nothing else leaves this computer."))
+        models.addRow("Server &address:", self.server_url)
+        models.addRow("Model on the ser&ver:", self.server_model)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.api_key, 1)
+        key_row.addWidget(self.api_key_button)
+        models.addRow("API &key:", key_row)
+        models.addRow(self.api_key_state)
         privacy = QFormLayout()
         privacy.addRow(self.keep_audio)
         privacy.addRow("Delete recordings &older than:", self.retention)
@@ -113,6 +137,12 @@ class SettingsPage(QWidget):
         self.gpu.currentIndexChanged.connect(lambda: self._emit("gpu", self.gpu))
         for role, combo in self.models.items():
             combo.currentIndexChanged.connect(lambda _=0, r=role, c=combo: self._emit(f"model_{r.value}", c))
+        self.server_url.editingFinished.connect(
+            lambda: self._set("llm_server_url", self.server_url.text().strip() or None))
+        self.server_model.editingFinished.connect(
+            lambda: self._set("llm_server_model", self.server_model.text().strip() or None))
+        self.api_key_button.clicked.connect(self._save_api_key)
+        self.api_key.returnPressed.connect(self._save_api_key)
         self.keep_audio.toggled.connect(self._retention_changed)
         self.retention.valueChanged.connect(self._retention_changed)
         self.passphrase_button.clicked.connect(self.passphrase_requested.emit)
@@ -127,11 +157,13 @@ class SettingsPage(QWidget):
             "The GPU is not used: this build of llama.cpp has no GPU support, so the models run on the processor. "
             "Installing a CUDA or Metal build of llama-cpp-python enables it.")
 
-    def load(self, values: dict[str, Any], devices: list[Any], gpu_build: bool | None = None) -> None:
+    def load(self, values: dict[str, Any], devices: list[Any], gpu_build: bool | None = None,
+             api_key_saved: bool = False) -> None:
         """Show the saved values (and the sound devices there are) without emitting changes."""
         self._loading = True
         if gpu_build is not None:
             self.set_gpu_build(gpu_build)
+        self.api_key_saved(api_key_saved)
         try:
             for combo, key, wants_input in ((self.input_device, "input_device", True),
                                             (self.output_device, "output_device", False)):
@@ -142,13 +174,15 @@ class SettingsPage(QWidget):
                         combo.addItem(device.name, device.name)
                 index = combo.findData(values.get(key))
                 combo.setCurrentIndex(max(0, index))
-            self.endpoint.setValue(int(values.get("endpoint_ms") or DEFAULTS["endpoint_ms"]))
+            self.endpoint.setValue(int(values.get("endpoint_ms") or SETTING_DEFAULTS["endpoint_ms"]))
             self.turn_mode.setCurrentIndex(max(0, self.turn_mode.findData(values.get("turn_mode", "half_duplex"))))
             self.gpu.setCurrentIndex(max(0, self.gpu.findData(values.get("gpu", "auto"))))
             for role, combo in self.models.items():
                 chosen = values.get(f"model_{role.value}")
                 if chosen is not None and combo.findData(chosen) >= 0:
                     combo.setCurrentIndex(combo.findData(chosen))
+            self.server_url.setText(values.get("llm_server_url") or "")
+            self.server_model.setText(values.get("llm_server_model") or "")
             days = values.get("audio_retention_days")
             self.keep_audio.setChecked(not days)
             self.retention.setValue(int(days or 90))
@@ -166,6 +200,16 @@ class SettingsPage(QWidget):
     def _retention_changed(self) -> None:
         self.retention.setEnabled(not self.keep_audio.isChecked())
         self._set("audio_retention_days", None if self.keep_audio.isChecked() else self.retention.value())
+
+    def _save_api_key(self) -> None:
+        self.api_key_changed.emit(self.api_key.text().strip())
+        self.api_key.clear()
+
+    def api_key_saved(self, saved: bool) -> None:
+        """Say whether a key is kept (never showing it)."""
+        self.api_key_state.setText("A key is saved in the system keyring." if saved else
+                                   "No key is saved (most local servers need none). Save an empty key to remove "
+                                   "one.")
 
     def say(self, text: str) -> None:
         """Show the outcome of an action (saved, exported…)."""

@@ -22,7 +22,7 @@ class TypedTurn:
     text: str
 
 
-class LiveRolePlay:
+class RolePlayWorker:
     """Runs ``engine`` on audio from ``microphone`` until :meth:`stop` (or the role-play finishes)."""
 
     def __init__(self, engine: RolePlayEngine, microphone: AudioInput,

@@ -7,29 +7,39 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from oet_desktop.core.audio.types import AudioInput, AudioOutput
+from oet_desktop.core.audio.types import AudioInput, AudioOutput, Track
 from oet_desktop.core.content.scenario import Scenario
 from oet_desktop.core.practice.clock import Clock, MonotonicClock
 from oet_desktop.core.practice.engine import TurnMode
-from oet_desktop.core.practice.headless import HeadlessParts, build_engine
-from oet_desktop.core.practice.live import LiveRolePlay
+from oet_desktop.core.practice.headless import PracticeParts, build_engine
 from oet_desktop.core.practice.record import SessionRecord
 from oet_desktop.core.practice.session import Mode, Phase, PracticeSession
+from oet_desktop.core.practice.worker import RolePlayWorker
 from oet_desktop.core.speech.vad import VadConfig
 from oet_desktop.core.storage.journal import SessionJournal
 from oet_desktop.core.storage.worker import StorageThread
 
 log = logging.getLogger(__name__)
 
-STARTING, LISTENING, THINKING, SPEAKING, FINISHED = "starting", "listening", "thinking", "speaking", "finished"
+
+
+class LiveState(StrEnum):
+    """Whose turn it is, as the window shows it."""
+
+    STARTING = "starting"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    FINISHED = "finished"
 
 
 @dataclass(frozen=True)
 class Caption:
     """One line of the live captions."""
 
-    speaker: str  # "candidate" or "patient"
+    speaker: Track
     text: str
 
 
@@ -37,7 +47,7 @@ class Caption:
 class LiveStatus:
     """What the window shows, read at any moment."""
 
-    state: str
+    state: LiveState
     elapsed_s: float
     time_left_s: float | None
     captions: list[Caption] = field(default_factory=list)
@@ -49,7 +59,7 @@ class LiveStatus:
 class LivePractice:
     """A role-play through ``microphone`` and ``speaker``, saved as ``session_id`` in ``storage``."""
 
-    def __init__(self, scenario: Scenario, mode: Mode, turn_mode: TurnMode, parts: HeadlessParts,
+    def __init__(self, scenario: Scenario, mode: Mode, turn_mode: TurnMode, parts: PracticeParts,
                  microphone: AudioInput, speaker: AudioOutput, storage: StorageThread, session_id: str,
                  vad_config: VadConfig | None = None, clock: Clock | None = None) -> None:
         self.scenario = scenario
@@ -62,7 +72,7 @@ class LivePractice:
         self.engine = build_engine(scenario, parts, self.session, speaker, self.clock, self.record, vad_config,
                                    turn_mode)
         self.journal = SessionJournal(storage, session_id, self.record)
-        self.live = LiveRolePlay(self.engine, microphone, after_turn=self.journal.checkpoint)
+        self.live = RolePlayWorker(self.engine, microphone, after_turn=self.journal.checkpoint)
         self._started = False
         self._stopped = False
         self._saved = False
@@ -78,22 +88,22 @@ class LivePractice:
         """A snapshot for the window (cheap; safe from any thread)."""
         engine = self.engine
         if not self._started:
-            state = STARTING
+            state = LiveState.STARTING
         elif engine.finished and not engine.patient_speaking:
-            state = FINISHED
+            state = LiveState.FINISHED
         elif engine.patient_speaking or engine.replying:
-            state = SPEAKING
+            state = LiveState.SPEAKING
         elif engine.thinking:
-            state = THINKING
+            state = LiveState.THINKING
         else:
-            state = LISTENING
+            state = LiveState.LISTENING
         captions = []
         for turn in list(self.record.turns):
             if turn.candidate_text:
-                captions.append(Caption("candidate", turn.candidate_text))
+                captions.append(Caption(Track.CANDIDATE, turn.candidate_text))
             said = turn.heard_text if turn.heard_seconds is not None and turn.heard_text else turn.reply_text
             if said:
-                captions.append(Caption("patient", said))
+                captions.append(Caption(Track.PATIENT, said))
         error = getattr(self.microphone, "error", None)
         problem = (f"{error} Plug it back in and start again; everything said so far is saved." if error else
                    f"The role-play stopped because of an error: {self.live.error}" if self.live.error else None)

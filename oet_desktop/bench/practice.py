@@ -1,4 +1,5 @@
-"""`oet-desktop bench practice`: response latency over real-time role-plays with the default models."""
+"""`oet-desktop bench practice`: response latency over real-time role-plays with the default models, and, when
+the language model phrases moves, how many of its lines were said and how many were replaced by the card's."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import psutil
 
 from oet_desktop import __version__
 from oet_desktop.core.content.scenario import Scenario
-from oet_desktop.core.practice.headless import HeadlessParts, demo_turns, run_headless, synthesise_turns
+from oet_desktop.core.practice.director import MoveKind
+from oet_desktop.core.practice.headless import PracticeParts, demo_turns, run_headless, synthesise_turns
+from oet_desktop.core.practice.realiser import phrasing_name
 from oet_desktop.core.practice.record import TurnLatency, TurnRecord
 from oet_desktop.core.system.hardware import cpu_description
 from oet_desktop.core.tts.voice import PiperVoiceEngine
@@ -41,9 +44,26 @@ def summarise(turns: list[TurnRecord]) -> dict[str, dict[str, float]]:
     return out
 
 
-def run_practice_benchmark(scenarios: list[Scenario], parts: HeadlessParts, voice: PiperVoiceEngine,
+def phrasing_summary(turns: list[TurnRecord], kinds: frozenset[MoveKind]) -> dict[str, Any]:
+    """Of the replies the language model was asked to phrase (moves of ``kinds``): how many of its lines were
+    said ("accepted"), how many were replaced by the scripted line, the accepted share, and why (by rule)."""
+    asked = [t for t in turns if t.move_kind in {kind.value for kind in kinds}]
+    accepted = sum(1 for t in asked if t.reply_source == "llm")
+    reasons: dict[str, int] = {}
+    for turn in asked:
+        if turn.reply_source != "llm" and turn.reply_rejection:
+            rule = turn.reply_rejection.split(":", 1)[0]
+            reasons[rule] = reasons.get(rule, 0) + 1
+    return {"asked": len(asked), "accepted": accepted, "replaced": len(asked) - accepted,
+            "accepted_share": round(accepted / len(asked), 3) if asked else None,
+            "replaced_because": dict(sorted(reasons.items()))}
+
+
+def run_practice_benchmark(scenarios: list[Scenario], parts: PracticeParts, voice: PiperVoiceEngine,
                            fast: bool = False) -> dict[str, Any]:
-    """Real-time role-plays of the demo turns of each scenario; latency of every candidate turn."""
+    """Real-time role-plays of the demo turns of each scenario; latency of every candidate turn. ``parts`` were
+    built with a phrasing (``parts_from_engines(..., phrasing)``): the result names it and, unless it is
+    "scripted", says what share of the language model's lines were said rather than replaced."""
     turns: list[TurnRecord] = []
     per_scenario: dict[str, int] = {}
     for scenario in scenarios:
@@ -59,6 +79,8 @@ def run_practice_benchmark(scenarios: list[Scenario], parts: HeadlessParts, voic
         "machine": {"os": platform.platform(), "cpu": brand, "logical_cores": psutil.cpu_count()},
         "mode": "simulated clock" if fast else "real time",
         "models": parts.models,
+        "phrasing": phrasing_name(parts.phrasing),
+        "model_lines": phrasing_summary(turns, parts.phrasing),
         "turns": len(turns),
         "scenarios": per_scenario,
         "stages": stages,

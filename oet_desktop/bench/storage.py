@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from oet_desktop.core.assessment.report import FeedbackReport
-from oet_desktop.core.audio.types import SAMPLE_RATE
+from oet_desktop.core.audio.types import SAMPLE_RATE, VOICE_SAMPLE_RATE
 from oet_desktop.core.practice.record import SessionRecord, TurnRecord
 from oet_desktop.core.speech.stt import Word
 from oet_desktop.core.storage.database import NEW_PAGE_SIZE
@@ -26,7 +26,6 @@ from oet_desktop.core.storage.worker import StorageThread
 ROLE_PLAY_S = 300.0
 TURNS = 24
 BLOCK_S = 0.03
-PATIENT_RATE = 22_050
 
 
 def five_minute_record(seed: int = 0) -> SessionRecord:
@@ -46,8 +45,8 @@ def five_minute_record(seed: int = 0) -> SessionRecord:
                                        f"fact-{index}", "asked about it", "A reply of some twenty words " * 2,
                                        "scripted", None, start + 6.2, 5.6))
         for sentence in range(2):
-            audio = (0.1 * rng.standard_normal(int(2.8 * PATIENT_RATE))).astype(np.float32)
-            record.patient_audio.append((start + 6.2 + 2.8 * sentence, audio, PATIENT_RATE))
+            audio = (0.1 * rng.standard_normal(int(2.8 * VOICE_SAMPLE_RATE))).astype(np.float32)
+            record.patient_audio.append((start + 6.2 + 2.8 * sentence, audio, VOICE_SAMPLE_RATE))
     return record
 
 
