@@ -27,8 +27,8 @@ def _commit(folder: Path) -> str:
 
 
 def stamp() -> dict[str, str]:
-    """Date, machine, CPU and commit."""
-    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": platform.platform(),
+    """Date, platform (the machine's OS and architecture), CPU and commit."""
+    return {"date": datetime.now(UTC).isoformat(timespec="seconds"), "platform": platform.platform(),
             "cpu": cpu_description()[0], "commit": _commit(Path(__file__).resolve().parent)}
 
 

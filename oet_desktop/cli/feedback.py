@@ -11,6 +11,7 @@ from pathlib import Path
 from oet_desktop.cli.common import unlocked_profile
 from oet_desktop.core.assessment.criteria import ALL_CRITERIA
 from oet_desktop.core.assessment.history import SESSION_FILE
+from oet_desktop.core.assessment.narrative import NarrativeCheck
 from oet_desktop.core.assessment.progress import ProgressReport
 from oet_desktop.core.assessment.report import FeedbackReport
 from oet_desktop.core.assessment.text_report import format_feedback, format_progress
@@ -54,26 +55,20 @@ def print_scores(report: FeedbackReport, reference: str) -> None:
     print(f"Full report: oet-desktop report {reference} [--pdf report.pdf]")
 
 
-class _Summary:
-    """Streams the language model's summary to the terminal as it is written (unless the output is JSON)."""
+def _narration(quiet: bool) -> feedback.Narration:
+    """The language model's summary streamed to the terminal as it is written (nothing when printing JSON)."""
+    if quiet:
+        return feedback.Narration()
 
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.started = False
+    def start() -> None:
+        print("Writing the summary with the language model\u2026\n", flush=True)
 
-    def __call__(self, piece: str) -> None:
-        if self.quiet:
-            return
-        if not self.started:
-            print("Writing the summary with the language model\u2026\n")
-            self.started = True
-        print(piece, end="", flush=True)
+    def done(check: NarrativeCheck) -> None:
+        print("\n")
+        if not check.ok:
+            print(f"(The model's text was not used: it {check.problem}. The templated summary is shown.)\n")
 
-    def finish(self, report: FeedbackReport) -> None:
-        if self.started:
-            print("\n")
-            if report.narrative_source != "llm":
-                print("(The model's text was not used; the templated summary is shown.)\n")
+    return feedback.Narration(start, lambda piece: print(piece, end="", flush=True), done)
 
 
 def report_command(context: AppContext, args: argparse.Namespace) -> int:
@@ -92,13 +87,13 @@ def report_command(context: AppContext, args: argparse.Namespace) -> int:
     if not args.session:
         raise UserFacingError("Which role-play should the report be about?",
                               "Give its name from `oet-desktop history` or `latest`, or use --progress for all.")
-    summary = _Summary(quiet=args.json)
+    narration = _narration(quiet=args.json)
     if bundles:
-        report = feedback.bundle_report(context, root, args.session, args.rescore, args.narrative, summary)
+        report = feedback.bundle_report(context, root, args.session, args.rescore, args.narrative, narration)
     else:
         with unlocked_profile(context) as storage:
-            report = feedback.stored_report(context, storage, args.session, args.rescore, args.narrative, summary)
-    summary.finish(report)
+            report = feedback.stored_report(context, storage, args.session, args.rescore, args.narrative,
+                                            narration)
     if args.json:
         json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
         print()

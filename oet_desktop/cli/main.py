@@ -27,14 +27,14 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="oet-desktop", description="Offline OET Speaking practice.")
     root.add_argument("--version", action="version", version=f"oet-desktop {__version__}")
     root.add_argument("--verbose", action="store_true", help="log debug detail to the console")
-    root.add_argument("--gpu", choices=["auto", "on", "off"], default="auto", help="GPU use for the models")
+    root.add_argument("--gpu", choices=["auto", "on", "off"], help="GPU use for the models (default: auto)")
     root.add_argument("--llm", metavar="ID", help="the language model to use, by catalogue id (`models list`)")
     root.add_argument("--stt", metavar="ID", help="the speech-recognition model to use, by catalogue id")
     root.add_argument("--voice", metavar="ID", help="the patient's voice, by catalogue id")
     root.add_argument("--llm-server", metavar="URL",
                       help="use an OpenAI-compatible server (e.g. http://localhost:8080/v1) instead of llama.cpp; "
                            "its API key, if it needs one, comes from `server-key set`")
-    root.add_argument("--llm-server-model", default="default", help="model name to ask the server for")
+    root.add_argument("--llm-server-model", help="model name to ask the server for (default: default)")
     root.add_argument("--exit-when-interactive", action="store_true", help=argparse.SUPPRESS)
     root.set_defaults(handler=launch)
     sub = root.add_subparsers(dest="command")
@@ -49,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = AppPaths.for_user()
     configure_logging(paths.log_dir, verbose=args.verbose)
     try:
-        context = build_context(paths, _engine_settings(args))
+        context = build_context(paths, _engine_settings(args), _pinned(args))
         if args.llm or args.stt or args.voice:
             context.engines.reconfigure(model_choice.choose(context, context.engines.settings, args.llm, args.stt,
                                                             args.voice))
@@ -68,9 +68,16 @@ def _engine_settings(args: argparse.Namespace) -> EngineSettings:
     if args.llm_server:
         import keyring
 
-        key = ApiKeys(keyring).get()
-    return EngineSettings(gpu=args.gpu, llm_server_url=args.llm_server, llm_server_model=args.llm_server_model,
-                          llm_server_api_key=key)
+        key = ApiKeys(keyring).get(args.llm_server)  # also checks the address
+    return EngineSettings(gpu=args.gpu or "auto", llm_server_url=args.llm_server,
+                          llm_server_model=args.llm_server_model or "default", llm_server_api_key=key)
+
+
+def _pinned(args: argparse.Namespace) -> frozenset[str]:
+    """The engine settings given on the command line (the window's saved settings do not replace them)."""
+    given = {"gpu": args.gpu, "llm_server_url": args.llm_server, "llm_server_model": args.llm_server_model,
+             "llm_model": args.llm, "stt_model": args.stt, "tts_model": args.voice}
+    return frozenset(name for name, value in given.items() if value is not None)
 
 
 def launch(context: AppContext, args: argparse.Namespace) -> int:

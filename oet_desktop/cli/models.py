@@ -14,7 +14,7 @@ from oet_desktop.core.models.download import DownloadProgress
 from oet_desktop.core.system.doctor import format_report
 from oet_desktop.services import models
 from oet_desktop.services.context import AppContext
-from oet_desktop.services.settings import ApiKeys
+from oet_desktop.services.settings import ApiKeys, server_origin
 
 API_KEY_ENV = "OET_DESKTOP_SERVER_KEY"
 """Scripts give the server's API key here for `server-key set` (a terminal is asked otherwise)."""
@@ -36,13 +36,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     install = commands.add_parser("install", help="install or repair a model")
     install.add_argument("model_id")
 
-    key = sub.add_parser("server-key", help="the API key of the language-model server (--llm-server), kept in the "
-                                            "system keyring")
+    key = sub.add_parser("server-key", help="the API key of a language-model server (--llm-server), kept in the "
+                                            "system keyring for that server only")
     key.set_defaults(handler=server_key_command)
     key_commands = key.add_subparsers(dest="key_command", required=True)
-    key_commands.add_parser("set", help=f"save the key (asked for, or from {API_KEY_ENV})")
-    key_commands.add_parser("clear", help="remove the saved key")
-    key_commands.add_parser("status", help="whether a key is saved (never prints it)")
+    for name, text in (("set", f"save the key (asked for, or from {API_KEY_ENV})"), ("clear", "remove the key"),
+                       ("status", "whether a key is saved (never prints it)")):
+        command = key_commands.add_parser(name, help=text)
+        command.add_argument("server", metavar="URL", help="the server's address, e.g. http://gpu-box:8080/v1")
 
 
 def doctor_command(context: AppContext, args: argparse.Namespace) -> int:
@@ -83,18 +84,19 @@ def server_key_command(context: AppContext, args: argparse.Namespace) -> int:
     import keyring
 
     keys = ApiKeys(keyring)
+    server = server_origin(args.server)
     if args.key_command == "set":
+        keys.check_available()  # before asking for a key that could not be kept
         value = os.environ.get(API_KEY_ENV)
         if not value:
             if not sys.stdin.isatty():
                 raise UserFacingError("No API key was given.", f"Set {API_KEY_ENV}, or run this in a terminal.")
-            value = getpass.getpass("API key of the language-model server: ")
-        keys.set(value)
-        print("The API key is saved in the system keyring; it is sent only to the server given with --llm-server "
-              "or in Settings.")
+            value = getpass.getpass(f"API key for {server}: ")
+        keys.set(server, value)
+        print(f"The API key is saved in the system keyring; it is sent only to {server}.")
         return 0
     if args.key_command == "clear":
-        print("The API key was removed." if keys.clear() else "No API key was saved.")
+        print(f"The API key for {server} was removed." if keys.clear(server) else f"No API key is saved for {server}.")
         return 0
-    print("An API key is saved in the system keyring." if keys.get() else "No API key is saved.")
+    print(f"An API key is saved for {server}." if keys.get(server) else f"No API key is saved for {server}.")
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from oet_desktop.cli.common import unlocked_profile
 from oet_desktop.cli.feedback import print_scores
 from oet_desktop.core.practice.engine import TurnMode
+from oet_desktop.core.practice.record import SessionRecord
 from oet_desktop.services import library as scenarios
 from oet_desktop.services import practice
 from oet_desktop.services.context import AppContext
@@ -57,15 +58,17 @@ def practice_command(context: AppContext, args: argparse.Namespace) -> int:
                                                on_note=print)
         pace = "typed" if turns.typed is not None else "simulated clock" if args.fast else "real time"
         print(f"{scenario.title} ({scenario.profession.label}); {pace}\n")
+        def saved(session_id: str, record: SessionRecord, bundle: Path | None) -> None:
+            print(f"\nSaved in your profile as {session_id}")
+            answered = [t for t in record.turns if t.candidate_text]
+            if answered and turns.typed is None:
+                latencies = sorted(t.latency.response * 1000 for t in answered)
+                print(f"{len(answered)} turns; response latency median {latencies[len(latencies) // 2]:.0f} ms")
+            if bundle is not None:
+                print(f"Session bundle: {bundle}")
+
         run = practice.run_practice(context, storage, scenario, turns, args.phrasing, args.fast,
-                                    TurnMode(args.turn_mode), args.out, on_turn=print)
-    print(f"\nSaved in your profile as {run.session_id}")
-    answered = [t for t in run.record.turns if t.candidate_text]
-    if answered and turns.typed is None:
-        latencies = sorted(t.latency.response * 1000 for t in answered)
-        print(f"{len(answered)} turns; response latency median {latencies[len(latencies) // 2]:.0f} ms")
-    if run.bundle is not None:
-        print(f"Session bundle: {run.bundle}")
+                                    TurnMode(args.turn_mode), args.out, on_turn=print, on_saved=saved)
     print_scores(run.report, run.session_id)
     return 0
 

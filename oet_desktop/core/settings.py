@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class EngineSettings:
     llm_server_url: str | None = None
     """An OpenAI-compatible server (e.g. http://localhost:8080/v1) used instead of the local model."""
     llm_server_model: str = "default"
-    llm_server_api_key: str | None = None
+    llm_server_api_key: str | None = field(default=None, repr=False)
+    """Sent only to ``llm_server_url`` (never printed or logged)."""
     deterministic_voice: bool = False
     llm_phrasing: str = "auto"
     """Which interlocutor moves the language model phrases: "auto", "scripted", "free" or "all"."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from oet_desktop.core.audio.devices import AudioDevice, list_devices
 from oet_desktop.core.audio.files import read_audio, write_wav
-from oet_desktop.core.audio.types import SAMPLE_RATE, level_dbfs
+from oet_desktop.core.audio.types import SAMPLE_RATE, AudioInput, level_dbfs
 from oet_desktop.core.speech.stt import Transcript
 from oet_desktop.services.context import AppContext
 
@@ -54,3 +54,28 @@ def record_to_file(device: int | str | None, seconds: float, out: Path) -> Writt
     samples = MicrophoneInput(device).record(seconds)
     write_wav(out, samples, SAMPLE_RATE)
     return WrittenAudio(out, samples.size / SAMPLE_RATE, SAMPLE_RATE, level_dbfs(samples))
+
+
+def open_for_level(device: int | str | None) -> AudioInput:
+    """A microphone opened and delivering audio, so its level can be shown (``stop()`` it afterwards)."""
+    from oet_desktop.core.audio.microphone import MicrophoneInput
+
+    microphone = MicrophoneInput(device)
+    microphone.start(lambda block: None)
+    return microphone
+
+
+def record_and_play_back(device: int | str | None, seconds: float) -> float:
+    """The first-run microphone check: record ``seconds``, play it back on the default speaker, and return the
+    recording's level (dBFS)."""
+    from oet_desktop.core.audio.microphone import MicrophoneInput
+    from oet_desktop.core.audio.speaker import SpeakerOutput
+
+    samples = MicrophoneInput(device).record(seconds)
+    speaker = SpeakerOutput()
+    try:
+        speaker.play(samples, SAMPLE_RATE)
+        speaker.wait(seconds + 2)
+    finally:
+        speaker.close()
+    return level_dbfs(samples)

@@ -21,15 +21,18 @@ class AppContext:
     catalog: Catalog
     registry: ModelRegistry
     engines: EngineSet
+    pinned: frozenset[str] = frozenset()
+    """``EngineSettings`` fields given on the command line: the profile's saved settings do not replace them."""
 
     def load_scenarios(self) -> ScenarioLibrary:
         """The bundled role-plays plus the user's own folder (read fresh each call)."""
         return ScenarioLibrary.load([bundled_scenarios_dir(), self.paths.user_scenarios_dir])
 
 
-def build_context(paths: AppPaths | None = None, settings: EngineSettings | None = None) -> AppContext:
+def build_context(paths: AppPaths | None = None, settings: EngineSettings | None = None,
+                  pinned: frozenset[str] = frozenset()) -> AppContext:
     """Assemble the app's services; nothing heavy is loaded here."""
     paths = paths or AppPaths.for_user()
     catalog = load_catalog(catalog_path())
     registry = ModelRegistry(catalog, paths.models_dir, ChecksumCache(paths.cache_dir / "model-checksums.json"))
-    return AppContext(paths, catalog, registry, EngineSet(registry, settings or EngineSettings()))
+    return AppContext(paths, catalog, registry, EngineSet(registry, settings or EngineSettings()), pinned)

@@ -31,6 +31,16 @@ OnText = Callable[[str], None]
 """Receives the language model's summary as it is written."""
 
 
+@dataclass(frozen=True)
+class Narration:
+    """Where the summary's text comes from: ``on_start`` is called just before the language model is asked
+    (it can take a while to load), ``on_text`` gets the text as it is written, ``on_done`` the checks' verdict."""
+
+    on_start: Callable[[], None] = lambda: None
+    on_text: OnText | None = None
+    on_done: Callable[[NarrativeCheck], None] = lambda _check: None
+
+
 def assessor(context: AppContext) -> Assessor:
     """The rules that score a role-play, with the project's jargon lexicon and the embedding model."""
     return Assessor.with_project_lexicon(context.engines.embedder())
@@ -54,14 +64,17 @@ def capable_language_model(context: AppContext) -> bool:
         engines.model_id(ModelRole.LLM) != context.catalog.default_for(ModelRole.LLM).id)
 
 
-def narrate(context: AppContext, report: FeedbackReport, mode: str, on_text: OnText | None = None
+def narrate(context: AppContext, report: FeedbackReport, mode: str, narration: Narration | None = None
             ) -> NarrativeCheck | None:
     """Have the language model write the summary (``mode`` "llm", or "auto" with a capable model); the
     templated summary stays when its text fails the checks. None when the model was not asked."""
     if mode == "template" or (mode == "auto" and not capable_language_model(context)):
         return None
-    check = LlmNarrator(context.engines.language_model()).write(report, on_text=on_text)
+    narration = narration or Narration()
+    narration.on_start()
+    check = LlmNarrator(context.engines.language_model()).write(report, on_text=narration.on_text)
     apply_narrative(report, check)
+    narration.on_done(check)
     return check
 
 
@@ -79,7 +92,7 @@ def _stored_conversation(storage: StorageThread, session_id: str, scenarios: dic
 
 
 def stored_report(context: AppContext, storage: StorageThread, reference: str, rescore: bool = False,
-                  narrative: str = "auto", on_text: OnText | None = None) -> FeedbackReport:
+                  narrative: str = "auto", narration: Narration | None = None) -> FeedbackReport:
     """A saved role-play's feedback (``reference``: its name, the start of it, or `latest`); scored now, and
     saved, when it has none yet or ``rescore`` is set."""
     session_id = storage.call(partial(ProfileRepository.resolve, reference=reference))
@@ -87,10 +100,10 @@ def stored_report(context: AppContext, storage: StorageThread, reference: str, r
     if saved is None:
         report = assessor(context).assess(_stored_conversation(storage, session_id,
                                                                context.load_scenarios().scenarios))
-        narrate(context, report, narrative, on_text)
+        narrate(context, report, narrative, narration)
     elif narrative == "llm" and saved.narrative_source != "llm":
         report = saved
-        narrate(context, report, "llm", on_text)
+        narrate(context, report, "llm", narration)
     else:
         return saved
     storage.call(partial(ProfileRepository.save_feedback, session_id=session_id, report=report))
@@ -98,17 +111,17 @@ def stored_report(context: AppContext, storage: StorageThread, reference: str, r
 
 
 def bundle_report(context: AppContext, root: Path, reference: str, rescore: bool = False, narrative: str = "auto",
-                  on_text: OnText | None = None) -> FeedbackReport:
+                  narration: Narration | None = None) -> FeedbackReport:
     """A session bundle's feedback (a folder under ``root`` or a path), scored and saved beside it if needed."""
     folder = resolve_session(reference, root)
     report = None if rescore else load_feedback(folder)
     if report is None:
         library = context.load_scenarios().scenarios
         report = assessor(context).assess(load_bundle(folder, library))
-        narrate(context, report, narrative, on_text)
+        narrate(context, report, narrative, narration)
         save_feedback(folder, report)
     elif narrative == "llm" and report.narrative_source != "llm":
-        narrate(context, report, "llm", on_text)
+        narrate(context, report, "llm", narration)
         save_feedback(folder, report)
     return report
 

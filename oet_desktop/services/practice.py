@@ -213,6 +213,10 @@ class CandidateTurns:
                                   "or use --demo.")
         if typed:
             typed_turns_from(typed)
+        missing = [str(path) for path in audio if not path.is_file()]
+        if missing:
+            raise UserFacingError(f"Candidate audio not found: {', '.join(missing)}.",
+                                  "Give existing audio files (WAV, FLAC or OGG), one per turn.")
 
 
 @dataclass(frozen=True)
@@ -227,9 +231,11 @@ class PracticeRun:
 
 def run_practice(context: AppContext, storage: StorageThread, scenario: Scenario, turns: CandidateTurns,
                  phrasing: str = "auto", fast: bool = False, turn_mode: TurnMode = TurnMode.HALF_DUPLEX,
-                 bundle_dir: Path | None = None, on_turn: Callable[[str], None] | None = None) -> PracticeRun:
+                 bundle_dir: Path | None = None, on_turn: Callable[[str], None] | None = None,
+                 on_saved: Callable[[str, SessionRecord, Path | None], None] | None = None) -> PracticeRun:
     """A whole role-play through the real pipeline, saved as it goes (kept as interrupted if it fails), then
-    scored; with ``bundle_dir`` also written there as JSON and WAV."""
+    scored; with ``bundle_dir`` also written there as JSON and WAV. ``on_saved`` hears of the saved role-play
+    (its id, record and bundle) before scoring starts, so a scoring failure never hides that it was saved."""
     parts = practice_parts(context, phrasing)
     session_id = new_session_id(scenario)
     mode = TurnMode.TYPED if turns.typed is not None else turn_mode
@@ -249,5 +255,7 @@ def run_practice(context: AppContext, storage: StorageThread, scenario: Scenario
         raise
     journal.finish(record.final_status())
     bundle = record.write_bundle(bundle_dir).parent if bundle_dir else None
+    if on_saved is not None:
+        on_saved(session_id, record, bundle)
     report = score_and_save(context, storage, record, scenario, session_id, bundle)
     return PracticeRun(session_id, record, report, bundle)

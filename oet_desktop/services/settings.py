@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from oet_desktop.core.engines import EngineSet
 from oet_desktop.core.errors import UserFacingError
@@ -33,21 +34,45 @@ def read_settings(storage: StorageThread) -> dict[str, Any]:
     return storage.call(lambda repo: {key: repo.setting(key, default) for key, default in SETTING_DEFAULTS.items()})
 
 
-def wanted_engine_settings(saved: dict[str, Any], current: EngineSettings, api_key: str | None) -> EngineSettings:
-    """The engine settings the profile asks for (what it leaves unset keeps the current value)."""
-    server = saved.get("llm_server_url") or current.llm_server_url
-    return replace(current, llm_model=saved.get("model_llm") or current.llm_model,
-                   stt_model=saved.get("model_stt") or current.stt_model,
-                   tts_model=saved.get("model_tts") or current.tts_model, gpu=saved.get("gpu") or current.gpu,
-                   llm_server_url=server, llm_server_model=saved.get("llm_server_model") or current.llm_server_model,
-                   llm_server_api_key=(api_key or current.llm_server_api_key) if server else None)
+PROFILE_TO_ENGINE = {"model_llm": "llm_model", "model_stt": "stt_model", "model_tts": "tts_model", "gpu": "gpu",
+                     "llm_server_url": "llm_server_url", "llm_server_model": "llm_server_model"}
+"""Each engine setting of the profile and the ``EngineSettings`` field it sets."""
 
 
-def apply_engine_settings(storage: StorageThread, engines: EngineSet, api_key: str | None = None) -> bool:
-    """Use the models, GPU setting and server saved in the profile; True when the engines changed (they are
-    built again, and loaded on next use)."""
+def wanted_engine_settings(saved: dict[str, Any], current: EngineSettings, api_key: str | None,
+                           pinned: frozenset[str] = frozenset()) -> EngineSettings:
+    """The engine settings the profile asks for. The profile decides (an emptied field means the default
+    again), except for the ``pinned`` fields given on the command line, which keep their current value. The
+    API key goes only with a server, and is the one saved for that server."""
+    defaults = EngineSettings()
+    values: dict[str, Any] = {}
+    for key, field_name in PROFILE_TO_ENGINE.items():
+        if field_name in pinned:
+            values[field_name] = getattr(current, field_name)
+        else:
+            saved_value = saved.get(key)
+            values[field_name] = saved_value if saved_value not in (None, "") else getattr(defaults, field_name)
+    server = values["llm_server_url"]
+    server_key = current.llm_server_api_key if "llm_server_url" in pinned else api_key
+    return replace(current, llm_model=values["llm_model"], stt_model=values["stt_model"],
+                   tts_model=values["tts_model"], gpu=values["gpu"], llm_server_url=server,
+                   llm_server_model=values["llm_server_model"], llm_server_api_key=server_key if server else None)
+
+
+def saved_server(storage: StorageThread) -> str | None:
+    """The language-model server the profile names, if any."""
+    value = storage.call(lambda repo: repo.setting("llm_server_url"))
+    return str(value) if value else None
+
+
+def apply_engine_settings(storage: StorageThread, engines: EngineSet, keys: ApiKeys,
+                          pinned: frozenset[str] = frozenset()) -> bool:
+    """Use the models, GPU setting and server saved in the profile (the ``pinned`` fields keep the command
+    line's values); True when the engines changed (they are built again, and loaded on next use)."""
     saved = storage.call(lambda repo: {key: repo.setting(key) for key in ENGINE_SETTINGS})
-    return engines.reconfigure(wanted_engine_settings(saved, engines.settings, api_key))
+    server = saved.get("llm_server_url")
+    api_key = keys.get(str(server)) if server and "llm_server_url" not in pinned else None
+    return engines.reconfigure(wanted_engine_settings(saved, engines.settings, api_key, pinned))
 
 
 @dataclass(frozen=True)
@@ -72,61 +97,85 @@ def freed_text(bytes_freed: int) -> str:
     return f", freeing {bytes_freed / 1e6:.1f} MB" if bytes_freed > 0 else ""
 
 
-def save_setting(storage: StorageThread, engines: EngineSet, key: str, value: object,
-                 api_key: str | None = None) -> SettingSaved:
+def save_setting(storage: StorageThread, engines: EngineSet, key: str, value: object, keys: ApiKeys,
+                 pinned: frozenset[str] = frozenset()) -> SettingSaved:
     """Save one setting and apply it: engines are reconfigured for a model or server change, and a shorter
     retention period deletes older recordings at once."""
     if key not in SETTING_DEFAULTS:
         raise UserFacingError(f"There is no setting called {key!r}.",
                               f"The settings are: {', '.join(SETTING_DEFAULTS)}.")
+    if key == "llm_server_url" and value:
+        server_origin(str(value))  # a clear message for an address that is not one, before it is saved
     storage.call(lambda repo: repo.save_setting(key, value))
-    changed = apply_engine_settings(storage, engines, api_key) if key in ENGINE_SETTINGS else False
+    changed = apply_engine_settings(storage, engines, keys, pinned) if key in ENGINE_SETTINGS else False
     if key != RETENTION_SETTING:
         return SettingSaved(changed)
     removed = storage.call(ProfileRepository.apply_retention)
     return SettingSaved(changed, removed.sessions, removed.bytes_freed)
 
 
+def server_origin(url: str) -> str:
+    """A server's scheme, host and port (what an API key is bound to), or a clear error for a bad address."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserFacingError(f"{url!r} is not a server address.",
+                              "Give the whole address, for example http://localhost:8080/v1.")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
 class ApiKeys:
-    """The language-model server's API key in the system keyring (``backend`` is the keyring module)."""
+    """Language-model servers' API keys in the system keyring, one per server (scheme, host and port), so a key
+    is only ever sent to the server it was saved for. ``backend`` is the keyring module."""
 
     def __init__(self, backend: Any, service: str = KEYRING_SERVICE) -> None:
         self._backend = backend
         self._service = service
 
-    def get(self) -> str | None:
-        """The saved key, or None."""
+    @staticmethod
+    def _entry(server: str) -> str:
+        return f"{API_KEY_ENTRY}:{server_origin(server)}"
+
+    def get(self, server: str) -> str | None:
+        """The key saved for ``server``, or None."""
         try:
-            value = self._backend.get_password(self._service, API_KEY_ENTRY)
+            value = self._backend.get_password(self._service, self._entry(server))
+        except UserFacingError:
+            raise
         except Exception as error:  # no usable keyring: the server is used without a key
             log.warning("the API key could not be read from the keyring: %s", error)
             return None
         return str(value) if value else None
 
-    def set(self, key: str) -> None:
-        """Save ``key`` (refused when there is no secure keyring: never kept in plain text)."""
-        key = key.strip()
-        if not key:
-            raise UserFacingError("The API key is empty.", "Paste the key your server gave you.")
+    def check_available(self) -> None:
+        """A clear error when there is no secure keyring to keep a key in (never kept in plain text)."""
         if not KeyringKeys(self._backend, self._service).available():
             raise UserFacingError("There is no secure system keyring to keep the API key in.",
                                   "Set up a keyring (GNOME Keyring, KWallet, macOS Keychain or Windows Credential "
                                   "Manager) and try again; the key is never kept in plain text.")
+
+    def set(self, server: str, key: str) -> None:
+        """Save ``key`` for ``server`` (refused when there is no secure keyring)."""
+        key = key.strip()
+        if not key:
+            raise UserFacingError("The API key is empty.", "Paste the key your server gave you.")
+        entry = self._entry(server)
+        self.check_available()
         try:
-            self._backend.set_password(self._service, API_KEY_ENTRY, key)
+            self._backend.set_password(self._service, entry, key)
         except Exception as error:
             raise UserFacingError(f"The API key could not be saved in the system keyring ({error}).",
-                                  "Set up a keyring (GNOME Keyring, KWallet, macOS Keychain or Windows Credential "
-                                  "Manager) and try again; the key is never kept in plain text.") from error
+                                  "Check that your keyring is unlocked and try again; the key is never kept in "
+                                  "plain text.") from error
 
-    def clear(self) -> bool:
-        """Delete the saved key; True when there was one."""
-        if self.get() is None:
+    def clear(self, server: str) -> bool:
+        """Delete the key saved for ``server``; True when there was one."""
+        if self.get(server) is None:
             return False
         try:
-            self._backend.delete_password(self._service, API_KEY_ENTRY)
+            self._backend.delete_password(self._service, self._entry(server))
         except Exception as error:
             raise UserFacingError(f"The API key could not be removed from the system keyring ({error}).",
-                                  "Remove the entry 'llm-server-api-key' of 'oet-desktop' with your "
+                                  f"Remove the entry '{self._entry(server)}' of '{self._service}' with your "
                                   "system's keyring tool.") from error
         return True

@@ -88,7 +88,7 @@ class Workspace:
     def _opened(self, opened: profile.OpenedProfile) -> None:
         self.storage = opened.storage
         self.practised = opened.storage.call(ProfileRepository.practised)
-        settings.apply_engine_settings(opened.storage, self.context.engines, self.api_keys.get())
+        settings.apply_engine_settings(opened.storage, self.context.engines, self.api_keys, self.context.pinned)
 
     def owner(self) -> Profile | None:
         """Who is practising."""
@@ -162,22 +162,28 @@ class Workspace:
         except Exception as error:  # no sound system: the page still shows, with the system default only
             log.info("no sound devices listed: %s", error)
             devices = []
-        return SettingsView(values, devices, build_supports_gpu(), self.api_keys.get() is not None)
+        server = values.get("llm_server_url")
+        return SettingsView(values, devices, build_supports_gpu(), bool(server and self.api_keys.get(server)))
 
     def save_setting(self, key: str, value: object) -> settings.SettingSaved:
         """Save one setting and apply it."""
         return settings.save_setting(self._storage("save the setting"), self.context.engines, key, value,
-                                     self.api_keys.get())
+                                     self.api_keys, self.context.pinned)
 
     def save_api_key(self, key: str | None) -> bool:
-        """Keep the language-model server's API key in the keyring (None or empty removes it); the engines use
-        it from now on. True when a key is saved."""
+        """Keep the API key of the server named in Settings in the keyring (None or empty removes it); the
+        engines use it from now on. True when a key is saved."""
+        storage = self._storage("save the key")
+        server = settings.saved_server(storage)
+        if server is None:
+            raise UserFacingError("There is no language-model server to save a key for.",
+                                  "Enter the server's address first; the key is kept for that server only.")
         if key and key.strip():
-            self.api_keys.set(key)
+            self.api_keys.set(server, key)
         else:
-            self.api_keys.clear()
-        settings.apply_engine_settings(self._storage(), self.context.engines, self.api_keys.get())
-        return self.api_keys.get() is not None
+            self.api_keys.clear(server)
+        settings.apply_engine_settings(storage, self.context.engines, self.api_keys, self.context.pinned)
+        return self.api_keys.get(server) is not None
 
     def export(self, path: Path) -> ExportSummary:
         """Everything in the profile as one ZIP."""
@@ -188,9 +194,14 @@ class Workspace:
         self.gate.protect_with_passphrase(self._storage("change the passphrase"), passphrase)
 
     def erase(self) -> list[str]:
-        """Close and delete the profile, its audio and its key; what was removed."""
+        """Close and delete the profile, its audio, its key and the API key of the server it names; what was
+        removed."""
+        server = settings.saved_server(self.storage) if self.storage is not None else None
         self.close()
-        return self.gate.erase()
+        removed = self.gate.erase()
+        if server and self.api_keys.clear(server):
+            removed.append(f"the API key for {settings.server_origin(server)}")
+        return removed
 
     # --- closing -------------------------------------------------------------------------------------
     def _storage(self, action: str = "open it") -> StorageThread:

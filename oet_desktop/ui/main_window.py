@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -35,6 +35,7 @@ from oet_desktop.core.storage.repository import Profile
 from oet_desktop.core.system.doctor import format_report
 from oet_desktop.services.feedback import SavedFeedback
 from oet_desktop.services.practice import Finished, preload_native_libraries
+from oet_desktop.services.settings import SettingSaved
 from oet_desktop.services.workspace import SettingsView, Workspace
 from oet_desktop.ui.pages.feedback import FeedbackPage
 from oet_desktop.ui.pages.first_run import FirstRunPage
@@ -48,6 +49,8 @@ from oet_desktop.ui.tasks import Tasks
 
 log = logging.getLogger(__name__)
 NAVIGATION = ("Role-plays", "History", "Settings")
+CLOSE_WAIT_MS = 30_000
+"""How long closing waits for background work (finishing a role-play waits up to 15 s for the patient)."""
 
 
 def _serial_pool() -> QThreadPool:
@@ -113,6 +116,7 @@ class MainWindow(QMainWindow):
         self.roleplay_page = RolePlayPage()
         self.feedback_page = FeedbackPage()
         self.live: LivePractice | None = None
+        self._closing = False
         self.owner: Profile | None = None
         self._warming: EngineSettings | None = None
         self.shown_session: str | None = None
@@ -308,6 +312,9 @@ class MainWindow(QMainWindow):
         self.navigation.setEnabled(False)
 
         def started(live: LivePractice) -> None:
+            if self._closing:  # the window closed while the role-play was starting: keep it as interrupted
+                self.workspace.abandon_role_play(live)
+                return
             self.live = live
             self.roleplay_page.talk_button.setVisible(live.engine.turn_mode.value == "push_to_talk")
             self.roleplay_page.attach(live.status)
@@ -390,12 +397,19 @@ class MainWindow(QMainWindow):
         self.tasks.run(self.workspace.settings_view, show, self.show_error)
 
     def _save_setting(self, key: str, value: object) -> None:
-        self.saves.run(lambda: self.workspace.save_setting(key, value),
-                       lambda saved: self.settings_page.say(saved.message()), self.show_error)
+        def saved(result: SettingSaved) -> None:
+            if result.engines_changed:
+                self._warming = None  # the engines were rebuilt: warm them up again on the next preparation
+            self.settings_page.say(result.message())
+
+        self.saves.run(lambda: self.workspace.save_setting(key, value), saved, self.show_error)
 
     def _save_api_key(self, key: str) -> None:
-        self.saves.run(lambda: self.workspace.save_api_key(key),
-                       lambda saved: self.settings_page.api_key_saved(saved), self.show_error)
+        def saved(kept: bool) -> None:
+            self._warming = None
+            self.settings_page.api_key_saved(kept)
+
+        self.saves.run(lambda: self.workspace.save_api_key(key), saved, self.show_error)
 
     def _export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export everything", "oet-practice-export.zip",
@@ -454,6 +468,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing mid role-play stops it and keeps everything heard (marked interrupted); setting saves and
         background work finish before the profile closes."""
+        self._closing = True
         live, self.live = self.live, None
         if live is not None:
             self.roleplay_page.stop_polling()
@@ -462,7 +477,8 @@ class MainWindow(QMainWindow):
             except Exception as error:  # the app closes anyway; the next start keeps what was saved
                 log.warning("the role-play could not be saved on closing: %s", error)
         self.saves.wait(10_000)
-        self.tasks.wait(10_000)
+        self.tasks.wait(CLOSE_WAIT_MS)  # a role-play being finished or started completes first
+        QCoreApplication.sendPostedEvents()  # their results arrive: a role-play that just started is abandoned
         self.workspace.close()
         super().closeEvent(event)
 

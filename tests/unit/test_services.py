@@ -81,40 +81,68 @@ def test_retention_is_parsed_with_a_clear_message(gate: profile.ProfileGate) -> 
 def test_saving_a_model_setting_reconfigures_the_engines_and_others_do_not(gate: profile.ProfileGate) -> None:
     storage = gate.create(Profile("Amira", "nursing")).storage
     engines = FakeEngines()
+    keys = settings.ApiKeys(keyring)
     try:
-        saved = settings.save_setting(storage, engines, "endpoint_ms", 900)  # type: ignore[arg-type]
+        saved = settings.save_setting(storage, engines, "endpoint_ms", 900, keys)  # type: ignore[arg-type]
         assert saved == settings.SettingSaved()
         assert engines.applied == []
         assert settings.read_settings(storage)["endpoint_ms"] == 900
-        saved = settings.save_setting(storage, engines, "model_llm", "llama-3.2-3b-instruct-q4_k_m")  # type: ignore[arg-type]
+        saved = settings.save_setting(storage, engines, "model_llm", "llama-3.2-3b-instruct-q4_k_m",  # type: ignore[arg-type]
+                                      keys)
         assert saved.engines_changed
         assert engines.settings.llm_model == "llama-3.2-3b-instruct-q4_k_m"
         with pytest.raises(UserFacingError, match="no setting called"):
-            settings.save_setting(storage, engines, "colour", "blue")  # type: ignore[arg-type]
+            settings.save_setting(storage, engines, "colour", "blue", keys)  # type: ignore[arg-type]
+        with pytest.raises(UserFacingError, match="not a server address"):
+            settings.save_setting(storage, engines, "llm_server_url", "gpu-box", keys)  # type: ignore[arg-type]
     finally:
         storage.close()
 
 
-def test_a_server_gets_the_saved_api_key_and_a_local_model_never_does() -> None:
-    current = EngineSettings()
-    remote = settings.wanted_engine_settings({"llm_server_url": "http://gpu-box:8080/v1"}, current, "sk-123")
-    assert (remote.llm_server_url, remote.llm_server_api_key) == ("http://gpu-box:8080/v1", "sk-123")
-    local = settings.wanted_engine_settings({}, current, "sk-123")
-    assert local.llm_server_api_key is None
+def test_emptying_the_server_or_its_key_in_settings_takes_effect_at_once(gate: profile.ProfileGate) -> None:
+    storage = gate.create(Profile("Amira", "nursing")).storage
+    engines = FakeEngines()
+    keys = settings.ApiKeys(keyring)
+    try:
+        keys.set("http://gpu-box:8080/v1", "sk-123")
+        settings.save_setting(storage, engines, "llm_server_url", "http://gpu-box:8080/v1", keys)  # type: ignore[arg-type]
+        assert (engines.settings.llm_server_url, engines.settings.llm_server_api_key) == \
+            ("http://gpu-box:8080/v1", "sk-123")
+        keys.clear("http://gpu-box:8080/v1")
+        settings.apply_engine_settings(storage, engines, keys)  # type: ignore[arg-type]
+        assert engines.settings.llm_server_api_key is None
+        settings.save_setting(storage, engines, "llm_server_url", None, keys)  # type: ignore[arg-type]
+        assert engines.settings.llm_server_url is None
+    finally:
+        storage.close()
 
 
-def test_the_api_key_lives_in_the_keyring_and_is_refused_without_a_secure_one(
+def test_a_key_goes_only_to_its_own_server_and_command_line_choices_stay() -> None:
+    current = EngineSettings(llm_server_url="http://a:1/v1", llm_server_api_key="key-for-a", gpu="off")
+    saved = {"llm_server_url": "http://b:2/v1", "gpu": "on", "model_llm": "llama-3.2-3b-instruct-q4_k_m"}
+    pinned = settings.wanted_engine_settings(saved, current, "key-for-b", frozenset({"llm_server_url", "gpu"}))
+    assert (pinned.llm_server_url, pinned.llm_server_api_key, pinned.gpu) == ("http://a:1/v1", "key-for-a", "off")
+    assert pinned.llm_model == "llama-3.2-3b-instruct-q4_k_m"
+    profile_decides = settings.wanted_engine_settings(saved, current, "key-for-b")
+    assert (profile_decides.llm_server_url, profile_decides.llm_server_api_key) == ("http://b:2/v1", "key-for-b")
+    local = settings.wanted_engine_settings({}, current, None)
+    assert (local.llm_server_url, local.llm_server_api_key, local.gpu) == (None, None, "auto")
+
+
+def test_api_keys_live_in_the_keyring_per_server_and_are_refused_without_a_secure_one(
         memory_keyring: MemoryKeyring) -> None:
     keys = settings.ApiKeys(keyring)
-    assert keys.get() is None
-    keys.set("  sk-abc  ")
-    assert keys.get() == "sk-abc"
-    assert ("oet-desktop", settings.API_KEY_ENTRY) in memory_keyring.entries
-    assert keys.clear()
-    assert keys.get() is None
-    assert not keys.clear()
+    assert keys.get("http://gpu-box:8080/v1") is None
+    keys.set("http://GPU-box:8080/v1", "  sk-abc  ")
+    assert keys.get("http://gpu-box:8080/other/path") == "sk-abc"
+    assert keys.get("http://gpu-box:9090/v1") is None
+    assert keys.get("https://gpu-box:8080/v1") is None
+    assert memory_keyring.entries == {("oet-desktop", f"{settings.API_KEY_ENTRY}:http://gpu-box:8080"): "sk-abc"}
+    assert keys.clear("http://gpu-box:8080/v1")
+    assert keys.get("http://gpu-box:8080/v1") is None
+    assert not keys.clear("http://gpu-box:8080/v1")
     with pytest.raises(UserFacingError, match="empty"):
-        keys.set("   ")
+        keys.set("http://gpu-box:8080/v1", "   ")
 
     class Plaintext(MemoryKeyring):
         priority = 0.5  # type: ignore[assignment]
@@ -122,7 +150,7 @@ def test_the_api_key_lives_in_the_keyring_and_is_refused_without_a_secure_one(
     plaintext = Plaintext()
     keyring.set_keyring(plaintext)
     with pytest.raises(UserFacingError, match="no secure system keyring"):
-        settings.ApiKeys(keyring).set("sk-abc")
+        settings.ApiKeys(keyring).set("http://gpu-box:8080/v1", "sk-abc")
     assert plaintext.entries == {}
 
 

@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from oet_desktop.core.audio.types import AudioInput
 from oet_desktop.core.content.scenario import Profession
 from oet_desktop.core.storage.keys import MIN_PASSPHRASE
 from oet_desktop.core.storage.repository import Profile
+from oet_desktop.services import audio_tools
 from oet_desktop.ui.pages.common import heading, wrapped
 from oet_desktop.ui.widgets.level_meter import LevelMeter
 
@@ -129,7 +131,7 @@ class MicrophoneStep(QWidget):
         self.record_button = QPushButton("&Record 3 seconds and play them back")
         self.result = wrapped()
         self.next_button = QPushButton("&Next")
-        self._microphone: Any = None
+        self._microphone: AudioInput | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(50)
         self._timer.timeout.connect(self._show_level)
@@ -154,10 +156,8 @@ class MicrophoneStep(QWidget):
 
     def start(self) -> None:
         """List the microphones (in the background) and open the default one."""
-        from oet_desktop.core.audio.devices import list_devices
-
         self.result.setText("Looking for microphones…")
-        self._run(list_devices, self._show_devices, self._no_devices)
+        self._run(audio_tools.devices, self._show_devices, self._no_devices)
 
     def _no_devices(self, error: BaseException) -> None:
         self.result.setText(f"No microphone could be found ({error}). You can carry on and choose one later in "
@@ -185,17 +185,10 @@ class MicrophoneStep(QWidget):
     def _open(self) -> None:
         """Open the chosen microphone for the level meter (in the background: opening a device can take a
         moment)."""
-        from oet_desktop.core.audio.microphone import MicrophoneInput
-
         self._close()
         device, name = self.device.currentData(), self.device.currentText()
 
-        def open_it() -> MicrophoneInput:
-            microphone = MicrophoneInput(device)
-            microphone.start(lambda block: None)
-            return microphone
-
-        def opened(microphone: MicrophoneInput) -> None:
+        def opened(microphone: AudioInput) -> None:
             if self.device.currentText() != name or not self.isVisible():
                 microphone.stop()  # the choice changed, or the step was left, meanwhile
                 return
@@ -207,31 +200,17 @@ class MicrophoneStep(QWidget):
         def failed(error: BaseException) -> None:
             self.result.setText(f"{name} could not be opened ({error}).")
 
-        self._run(open_it, opened, failed)
+        self._run(lambda: audio_tools.open_for_level(device), opened, failed)
 
     def _show_level(self) -> None:
         if self._microphone is not None:
             self.meter.set_level(self._microphone.level_dbfs)
 
     def _record(self) -> None:
-        from oet_desktop.core.audio.microphone import MicrophoneInput
-        from oet_desktop.core.audio.speaker import SpeakerOutput
-        from oet_desktop.core.audio.types import SAMPLE_RATE, level_dbfs
-
         device = self.device.currentData()
         self._close()
         self.record_button.setEnabled(False)
         self.result.setText("Recording… speak now.")
-
-        def record_and_play() -> float:
-            samples = MicrophoneInput(device).record(CHECK_SECONDS)
-            speaker = SpeakerOutput()
-            try:
-                speaker.play(samples, SAMPLE_RATE)
-                speaker.wait(CHECK_SECONDS + 2)
-            finally:
-                speaker.close()
-            return level_dbfs(samples)
 
         def done(level: float) -> None:
             verdict = ("That was very quiet: move closer or raise the input volume." if level < -45 else
@@ -245,7 +224,7 @@ class MicrophoneStep(QWidget):
             self.result.setText(f"The recording failed: {error}")
             self.record_button.setEnabled(True)
 
-        self._run(record_and_play, done, failed)
+        self._run(lambda: audio_tools.record_and_play_back(device, CHECK_SECONDS), done, failed)
 
     def _close(self) -> None:
         self._timer.stop()
