@@ -1,5 +1,5 @@
 # The two commands of the README. Both install what they need first, so they work on a fresh machine.
-.PHONY: run test lint bench
+.PHONY: run test lint bench package
 
 run:
 	scripts/install.sh
@@ -16,3 +16,9 @@ lint:
 
 bench:
 	.venv/bin/oet-desktop bench engines
+
+# The Linux artefacts (not one of the README's two set-up commands): the one-folder bundle, its .tar.gz and a .deb.
+package:
+	scripts/install.sh --dev
+	scripts/build-bundle.sh dist
+	scripts/build-deb.sh dist/oet-desktop dist

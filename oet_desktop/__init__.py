@@ -6,8 +6,14 @@ point (the ``oet-desktop`` script, ``python -m``, a PyInstaller bundle, the test
 of them, so doing it here covers them all.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from oet_desktop.core.privacy import disable_telemetry
 
 disable_telemetry()
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("oet-desktop")
+    """The one version: ``pyproject.toml``'s, as installed (a bundle carries the package metadata)."""
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"

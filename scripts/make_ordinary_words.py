@@ -22,7 +22,7 @@ def main() -> None:
                     if token.startswith("\u0120") and re.fullmatch(r"[A-Za-z]{2,}", token[1:])})
     header = ("# Everyday English words: the whole words of Whisper's tokenizer vocabulary (MIT licence),\n"
               "# written by scripts/make_ordinary_words.py. Never queried as misheard jargon.\n")
-    out = ROOT / "resources" / "lexicon" / "ordinary-words.txt"
+    out = ROOT / "oet_desktop" / "resources" / "lexicon" / "ordinary-words.txt"
     out.write_text(header + "\n".join(words) + "\n", encoding="utf-8")
     print(f"{len(words)} words written to {out}")
 

@@ -153,7 +153,7 @@ def _shoot(scale: int, base: Path) -> None:
     window.roleplay_page.stop_polling()
     window.navigation.setEnabled(True)
 
-    demo = FeedbackReport.from_dict(json.loads((REPO / "resources" / "bench" / "feedback-demo-session.json")
+    demo = FeedbackReport.from_dict(json.loads((REPO / "oet_desktop" / "resources" / "bench" / "feedback-demo-session.json")
                                                .read_text(encoding="utf-8")))
     storage = window.workspace.storage
     assert storage is not None

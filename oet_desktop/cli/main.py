@@ -7,6 +7,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from oet_desktop import __version__
 from oet_desktop.cli import audio, bench, feedback, models, practice, profile
@@ -36,6 +37,7 @@ def parser() -> argparse.ArgumentParser:
                            "its API key, if it needs one, comes from `server-key set`")
     root.add_argument("--llm-server-model", help="model name to ask the server for (default: default)")
     root.add_argument("--exit-when-interactive", action="store_true", help=argparse.SUPPRESS)
+    root.add_argument("--first-run-screenshot", type=Path, help=argparse.SUPPRESS)
     root.set_defaults(handler=launch)
     sub = root.add_subparsers(dest="command")
     for group in (models, bench, practice, feedback, profile, audio):
@@ -84,4 +86,5 @@ def launch(context: AppContext, args: argparse.Namespace) -> int:
     """No subcommand: the window."""
     from oet_desktop.ui.launch import run_window
 
-    return run_window(context, exit_when_interactive=args.exit_when_interactive)
+    return run_window(context, exit_when_interactive=args.exit_when_interactive,
+                      first_run_screenshot=args.first_run_screenshot)

@@ -42,18 +42,18 @@ class AppPaths:
 
 
 def project_root() -> Path:
-    """The folder holding ``models/`` and ``resources/``.
+    """The folder holding ``models/`` (the catalogue) and ``resources/`` (scenarios, lexicon, fonts): package
+    data of ``oet_desktop``, so a source checkout, a wheel install and a PyInstaller bundle find them alike.
 
-    ``OET_DESKTOP_ROOT`` overrides it; a PyInstaller bundle uses its unpack folder; otherwise it is the
-    folder above the ``oet_desktop`` package (an editable or source install).
+    ``OET_DESKTOP_ROOT`` overrides it (tests use an edited copy).
     """
     override = os.environ.get("OET_DESKTOP_ROOT")
     if override:
         return Path(override)
     bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle)
-    return Path(__file__).resolve().parents[2]
+    if bundle and (Path(bundle) / "oet_desktop" / "models").is_dir():
+        return Path(bundle) / "oet_desktop"
+    return Path(__file__).resolve().parents[1]
 
 
 def catalog_path() -> Path:

@@ -61,8 +61,11 @@ def preload_native_libraries(engines: EngineSet) -> None:
 
     from oet_desktop.core.models.catalog import ModelRole
     from oet_desktop.core.speech.stt import preparse_tokenizer
+    from oet_desktop.core.system.llama_build import missing_features
 
     for name in NATIVE_LIBRARIES:
+        if name == "llama_cpp" and missing_features():
+            continue  # it would crash this processor; the role-play start says why
         try:
             importlib.import_module(name)
         except Exception as error:  # a broken build is reported when its model is used, not here

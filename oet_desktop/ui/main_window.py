@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from oet_desktop import __version__
 from oet_desktop.core.assessment.report import FeedbackReport
 from oet_desktop.core.audio.types import Track
 from oet_desktop.core.content.library import ScenarioLibrary
@@ -242,6 +243,9 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))
             action.triggered.connect(lambda _=False, n=number: self.show_section(n))
             self.addAction(action)
+        about = QAction("&About OET Speaking practice", self)
+        about.triggered.connect(self.show_about)
+        self.menuBar().addMenu("&Help").addAction(about)
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -457,6 +461,17 @@ class MainWindow(QMainWindow):
         self.tasks.run(lambda: self.workspace.change_passphrase(first),
                        lambda _: self.settings_page.say("Your data is now protected by the new passphrase."),
                        lambda error: self.settings_page.say(describe(error)))
+
+    def about_text(self) -> str:
+        """The About box: the version, and what leaves the computer (nothing, unless a server is set)."""
+        return (f"<b>OET Speaking practice</b> {__version__}<br>Role-plays by voice with a local AI patient, and "
+                "feedback on the nine OET Speaking criteria. Everything runs on this computer: recordings, "
+                "transcripts and scores stay in your encrypted profile.<br>Not affiliated with OET; the scores "
+                "are estimates, not OET results.")
+
+    def show_about(self) -> None:
+        """Help → About."""
+        QMessageBox.about(self, "About OET Speaking practice", self.about_text())
 
     # --- errors and closing ------------------------------------------------------------------------
     def show_error(self, error: BaseException | str) -> None:

@@ -219,3 +219,15 @@ def test_typing_instead_of_speaking(qtbot: QtBot) -> None:
     assert sent.args == ["How are you feeling about the insulin?"]
     assert page.type_box.text() == ""
     page.stop_polling()
+
+
+def test_the_about_box_shows_the_one_version(qtbot: QtBot, tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    import importlib.metadata
+
+    paths = AppPaths(tmp_path / "data", tmp_path / "cache", tmp_path / "log")
+    window = MainWindow(Workspace(build_context(paths), keyring, {}), Tasks())
+    qtbot.addWidget(window)
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    assert [a.text() for a in help_menu.actions()] == ["&About OET Speaking practice"]
+    assert importlib.metadata.version("oet-desktop") in window.about_text()
+    window.close()

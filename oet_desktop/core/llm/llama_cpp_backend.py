@@ -13,6 +13,7 @@ from typing import Any
 
 from oet_desktop.core.errors import EngineError
 from oet_desktop.core.llm.types import ChatMessage, GenerationSettings, GenerationStats, LlmInfo
+from oet_desktop.core.system.llama_build import require_runnable
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def decide_offload(preference: str, build_supports_gpu: bool) -> OffloadDecision
 def build_supports_gpu() -> bool:
     """Whether the installed llama.cpp was built with a GPU backend (False if it cannot even be imported)."""
     try:
+        require_runnable()
         import llama_cpp
 
         return bool(llama_cpp.llama_supports_gpu_offload())
@@ -122,6 +124,7 @@ class LlamaCppModel:
             log.info("language model %s on %s: %s", self.model_path.name, device, reason)
 
     def _open(self, gpu_layers: int) -> Any:
+        require_runnable()  # a clear message instead of an illegal-instruction crash
         from llama_cpp import Llama
 
         return Llama(

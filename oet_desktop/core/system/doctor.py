@@ -74,6 +74,13 @@ def run_doctor(registry: ModelRegistry, engines: EngineSet | None, live: bool = 
         report.warnings.append(
             "No usable keyring was found, so your practice data will be protected with a passphrase you choose."
         )
+    from oet_desktop.core.system.llama_build import missing_features, require_runnable
+
+    if missing_features():
+        try:
+            require_runnable()
+        except UserFacingError as error:
+            report.problems.append(error.paragraph())
     if not live or engines is None:
         return report
     broken_roles = {row["role"] for row in models if row["tier"] == "default" and not row["verified"]}
@@ -116,6 +123,7 @@ def format_report(report: DoctorReport) -> str:
         f"  CPU           {hw.cpu}: {hw.physical_cores} cores / {hw.logical_cores} threads; "
         f"features {', '.join(hw.cpu_flags) or 'none detected'}",
         f"  Memory        {hw.ram_total_gb} GB total, {hw.ram_available_gb} GB available",
+        f"  llama.cpp     {hw.llama_build} build",
         f"  GPU (LLM)     {'yes' if hw.llama_gpu_offload else 'no'}: {hw.llama_gpu_reason}",
         f"  GPU (speech)  {hw.cuda_devices_for_stt} CUDA device(s)",
         f"  Keyring       {hw.keyring_backend} ({'usable' if hw.keyring_usable else 'not usable'})",

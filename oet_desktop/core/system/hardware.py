@@ -28,6 +28,8 @@ class HardwareReport:
     ram_available_gb: float
     llama_gpu_offload: bool
     llama_gpu_reason: str
+    llama_build: str
+    """The llama.cpp flavour the app carries (portable CPU, CUDA, Metal…)."""
     cuda_devices_for_stt: int
     keyring_backend: str
     keyring_usable: bool
@@ -71,6 +73,7 @@ def collect_hardware() -> HardwareReport:
     """Gather the report (fast: no model loads)."""
     from oet_desktop.core.audio.devices import list_devices
     from oet_desktop.core.llm.llama_cpp_backend import CPU_ONLY_BUILD_REASON, build_supports_gpu
+    from oet_desktop.core.system.llama_build import flavour
 
     brand, flags = cpu_description()
     memory = psutil.virtual_memory()
@@ -106,6 +109,7 @@ def collect_hardware() -> HardwareReport:
         ram_available_gb=round(memory.available / 2**30, 1),
         llama_gpu_offload=gpu,
         llama_gpu_reason="This llama.cpp build can offload to a GPU." if gpu else CPU_ONLY_BUILD_REASON,
+        llama_build=flavour(),
         cuda_devices_for_stt=cuda,
         keyring_backend=backend,
         keyring_usable=usable,
