@@ -19,6 +19,6 @@ bench:
 
 # The Linux artefacts (not one of the README's two set-up commands): the one-folder bundle, its .tar.gz and a .deb.
 package:
-	scripts/install.sh --dev
+	scripts/install.sh --package
 	scripts/build-bundle.sh dist
 	scripts/build-deb.sh dist/oet-desktop dist

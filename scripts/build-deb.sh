@@ -5,6 +5,7 @@
 # Usage: scripts/build-deb.sh [BUNDLE_DIR] [OUT_DIR]   (defaults: dist/oet-desktop, dist/); DEB_GZIP_LEVEL=1..9
 # trades size for build time (the CI test uses 1).
 set -euo pipefail
+umask 022
 cd "$(dirname "$0")/.."
 BUNDLE="${1:-dist/oet-desktop}"
 OUT="${2:-dist}"
@@ -13,6 +14,9 @@ VERSION="$(cat "$BUNDLE/VERSION")"
 ARCH="$(dpkg --print-architecture)"
 STAGE="$(mktemp -d)"
 trap 'rm -rf "$STAGE"' EXIT
+chmod 755 "$STAGE"
+# The bundle carries libraries built against this machine's C library: the package needs at least that glibc.
+GLIBC="$(ldd --version | awk 'NR==1 {print $NF}')"
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" "$STAGE/usr/share/metainfo" \
   "$STAGE/usr/share/doc/oet-desktop"
 cp -a "$BUNDLE" "$STAGE/opt/oet-desktop"
@@ -34,8 +38,8 @@ OET Speaking practice (oet-desktop). The bundled models and libraries keep their
 /opt/oet-desktop/_internal/*/LICENSE* and the model catalogue (oet_desktop/models/catalog.yaml).
 COPYRIGHT
 INSTALLED_KB="$(du -sk "$STAGE/opt" "$STAGE/usr" | awk '{s+=$1} END {print s}')"
-# What the bundle still takes from the system: PortAudio (sound), libsndfile, and the X11/Wayland, OpenGL,
-# font and D-Bus libraries Qt's platform plugins load.
+# What the bundle still takes from the system: the C library, and the X11/Wayland, OpenGL/EGL, font and D-Bus
+# libraries Qt's platform plugins load (PortAudio and libsndfile come inside the bundle).
 cat > "$STAGE/DEBIAN/control" <<CONTROL
 Package: oet-desktop
 Version: $VERSION
@@ -44,7 +48,7 @@ Maintainer: OET desktop team <noreply@oet-desktop.invalid>
 Installed-Size: $INSTALLED_KB
 Section: education
 Priority: optional
-Depends: libportaudio2, libsndfile1, libegl1, libgl1, libopengl0, libxkbcommon0, libxkbcommon-x11-0, libfontconfig1, libfreetype6, libdbus-1-3, libglib2.0-0, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-shape0, libxcb-randr0, libxcb-render-util0, libxcb-image0, libxcb-xkb1, libx11-xcb1
+Depends: libc6 (>= $GLIBC), libegl1, libgl1, libopengl0, libxkbcommon0, libxkbcommon-x11-0, libfontconfig1, libfreetype6, libdbus-1-3, libglib2.0-0, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-shape0, libxcb-randr0, libxcb-render-util0, libxcb-image0, libxcb-xkb1, libx11-xcb1
 Recommends: pulseaudio | pipewire-pulse, gnome-keyring | kwalletmanager
 Homepage: https://oet-desktop.invalid/
 Description: Practise OET Speaking role-plays by voice with an AI patient, offline

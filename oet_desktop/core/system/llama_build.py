@@ -12,8 +12,8 @@ from pathlib import Path
 
 from oet_desktop.core.errors import EngineError
 
-X86_NEEDS = ("avx", "avx2", "fma", "f16c")
-"""What the portable x86 build of llama.cpp assumes (its baseline with GGML_NATIVE off)."""
+X86_NEEDS = ("sse4_2", "avx", "avx2", "bmi2", "fma", "f16c")
+"""What the portable x86 build of llama.cpp assumes (ggml's baseline with GGML_NATIVE off)."""
 _FLAVOUR_LIBRARIES = (("cuda", "CUDA"), ("metal", "Metal"), ("vulkan", "Vulkan"), ("hip", "ROCm"),
                       ("sycl", "SYCL"))
 
@@ -54,14 +54,16 @@ def cpu_flags() -> set[str] | None:
         if sys.platform == "darwin":
             out = subprocess.run(["sysctl", "-n", "machdep.cpu.features", "machdep.cpu.leaf7_features"],
                                  capture_output=True, text=True, timeout=5, check=False).stdout
-            return {word.lower().replace(".", "_") for word in out.split()} | (
-                {"f16c"} if "F16C" in out else set())
+            names = {"AVX1.0": "avx", "SSE4.2": "sse4_2", "AVX2": "avx2", "BMI2": "bmi2", "FMA": "fma",
+                     "F16C": "f16c"}
+            return {names.get(word, word.lower()) for word in out.split()}
         if sys.platform == "win32":
             import ctypes
 
             present = ctypes.windll.kernel32.IsProcessorFeaturePresent  # type: ignore[attr-defined]
-            avx2 = bool(present(40))  # PF_AVX2_INSTRUCTIONS_AVAILABLE
-            return set(X86_NEEDS) if avx2 else {"avx"}
+            # PF_AVX2_INSTRUCTIONS_AVAILABLE (40): older Windows builds do not know it and answer False even on
+            # processors that have AVX2, so only a True answer is taken as knowledge
+            return set(X86_NEEDS) if present(40) else None
     except (OSError, subprocess.SubprocessError, AttributeError):
         return None
     return None
@@ -70,8 +72,8 @@ def cpu_flags() -> set[str] | None:
 def missing_features(flags: set[str] | None = None, build: str | None = None) -> list[str]:
     """What the portable CPU build needs that this processor lacks (empty when it can run, or when unknown)."""
     build = build or flavour()
-    if build != "CPU (portable)":
-        return []
+    if build in ("Metal", "CPU", "not installed"):
+        return []  # Apple's and non-x86 builds; x86 GPU builds still load ggml's CPU backend, same baseline
     flags = cpu_flags() if flags is None else flags
     if flags is None:
         return []
