@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -44,13 +43,11 @@ class SentenceTransformerEmbedder:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def load(self) -> None:
-        """Load the model (idempotent), with the Hugging Face hub switched off."""
+        """Load the model (idempotent); the Hugging Face hub is switched off when ``oet_desktop`` is imported
+        (:mod:`oet_desktop.core.privacy`)."""
         with self._lock:
             if self._model is not None:
                 return
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
 

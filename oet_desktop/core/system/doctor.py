@@ -106,7 +106,8 @@ def run_doctor(registry: ModelRegistry, engines: EngineSet | None, live: bool = 
     attempt("tts", voice_check)
     if clips:
         attempt("stt", lambda: check_stt(engines.transcriber(), clips, engines.model_id(ModelRole.STT)))
-    attempt("llm", lambda: check_llm(engines.language_model()))
+    if not missing_features():  # otherwise the problem is listed above, once
+        attempt("llm", lambda: check_llm(engines.language_model()))
     order = {"stt": 0, "llm": 1, "tts": 2}
     report.speed.sort(key=lambda check: order[check.engine])
     return report
