@@ -39,6 +39,9 @@ apt_packages=(libportaudio2 libsndfile1)
 apt_packages+=(libegl1 libgl1 libopengl0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 fonts-dejavu-core
                libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1)
 ((DEV)) && apt_packages+=(libasound2-plugins pulseaudio pulseaudio-utils espeak-ng sox)
+# The account server's tests run against a real PostgreSQL: the fixtures start a throwaway cluster with its
+# initdb/pg_ctl (no service is enabled or started by installing it).
+((DEV)) && apt_packages+=(postgresql)
 # Building and checking the Linux packages (the bundle test builds a .deb and validates its metadata).
 ((DEV || PACKAGE)) && apt_packages+=(desktop-file-utils appstream dpkg-dev)
 command -v g++ >/dev/null || apt_packages+=(build-essential)

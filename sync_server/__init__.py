@@ -1,2 +1,4 @@
-"""An empty package reserved for an account and sync server: it holds no code, and the desktop app neither
-imports nor needs it."""
+"""The optional account server: accounts with two-factor sign-in, devices, GDPR export and erasure (FastAPI,
+SQLAlchemy 2, Alembic). The desktop app is complete without it and never imports it."""
+
+__version__ = "0.1.0"

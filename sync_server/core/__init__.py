@@ -1,0 +1,1 @@
+"""The server's foundations: configuration, database, security, mail, rate limits and observability."""

@@ -1,0 +1,92 @@
+"""ASGI middleware: a request id on every request and response, one JSON log line and metrics per request,
+and a cap on the request body size (413 before the body is read)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sync_server.core.observability import ERRORS, LATENCY, REQUESTS, request_id_var
+
+log = logging.getLogger("sync_server.access")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _json_response(status: int, body: dict[str, Any], request_id: str) -> tuple[Message, Message]:
+    payload = json.dumps(body).encode()
+    start: Message = {"type": "http.response.start", "status": status,
+                      "headers": [(b"content-type", b"application/json"),
+                                  (b"content-length", str(len(payload)).encode()),
+                                  (b"x-request-id", request_id.encode())]}
+    return start, {"type": "http.response.body", "body": payload}
+
+
+class RequestContextMiddleware:
+    """Request id (kept from ``X-Request-ID`` when sane, else new), body-size limit, access log and metrics."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        incoming = headers.get("x-request-id", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+        method = scope["method"]
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            declared = headers.get("content-length")
+            if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+                raise _BodyTooLarge
+            received = 0
+
+            async def capped_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_body_bytes:
+                        raise _BodyTooLarge
+                return message
+
+            await self.app(scope, capped_receive, send_with_id)
+        except _BodyTooLarge:
+            status = 413
+            start, body = _json_response(413, {"detail": f"The request body is larger than the server accepts "
+                                                         f"({self.max_body_bytes} bytes)."}, request_id)
+            await send(start)
+            await send(body)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(elapsed)
+            if status >= 500:
+                ERRORS.labels(route).inc()
+            log.info("request", extra={"method": method, "path": scope.get("path", ""), "route": route,
+                                       "status": status, "duration_ms": round(elapsed * 1000, 1)})
+            request_id_var.reset(token)
