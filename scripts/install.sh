@@ -90,7 +90,7 @@ if ((DEV)); then
 elif ((PACKAGE)); then
   "$PIP" install -q -e . "pyinstaller>=6.10"
 else
-  "$PIP" install -q -e .
+  "$PIP" install -q -e ".[server]"  # the app, and the optional account server (oet-sync-server)
 fi
 
 log "default offline models"

@@ -6,4 +6,4 @@ export QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONU
 .venv/bin/ruff check oet_desktop sync_server tests
 .venv/bin/mypy
 .venv/bin/lint-imports --no-cache
-.venv/bin/pytest "$@"
+.venv/bin/pytest --durations=30 "$@"

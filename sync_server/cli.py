@@ -6,11 +6,13 @@ import argparse
 import getpass
 import logging
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sync_server import __version__
 from sync_server.core.config import Settings
@@ -85,9 +87,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="oet-sync-metrics-")
     log.info("serving", extra={"host": args.host, "port": args.port, "workers": args.workers})
-    uvicorn.run("sync_server.main:create_app_from_environment", factory=True, host=args.host, port=args.port,
-                workers=args.workers, proxy_headers=True, forwarded_allow_ips=",".join(settings.trusted_proxies),
-                log_config=None, access_log=False, server_header=False)
+    app = "sync_server.main:create_app_from_environment"
+    options: dict[str, Any] = {"factory": True, "host": args.host, "port": args.port, "workers": args.workers,
+                               "proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies),
+                               "log_config": None, "access_log": False, "server_header": False}
+    if args.workers == 1:
+        uvicorn.run(app, **options)
+        return 0
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(app, **options)
+    # uvicorn's supervisor makes the listening socket with protocol 0, and asyncio sets TCP_NODELAY only on
+    # connections whose protocol says TCP: every request after the first on a kept-alive connection would wait
+    # ~40 ms for a delayed ACK (Kludex/uvicorn#3149). The same socket, labelled TCP.
+    bound = config.bind_socket()
+    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 

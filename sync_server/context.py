@@ -9,6 +9,19 @@ from sync_server.core.db import Database
 from sync_server.core.mail import Mailer, make_mailer
 from sync_server.core.ratelimit import RateLimiter
 from sync_server.core.security import Passwords, TokenSigner
+from sync_server.models import Base, RateCounter
+
+
+def counters_database(database: Database) -> Database:
+    """Where the rate limits count. PostgreSQL: the same database. SQLite: a file of its own beside it, because
+    SQLite locks the whole file for a write: a request holding the write lock while its rate limit commits on
+    another connection would wait on itself."""
+    url = database.engine.url
+    if not database.is_sqlite or url.database in (None, "", ":memory:"):
+        return database
+    counters = Database.from_url(str(url.set(database=f"{url.database}-ratelimits")))
+    Base.metadata.create_all(counters.engine, tables=[RateCounter.__table__])  # type: ignore[list-item]
+    return counters
 
 
 @dataclass
@@ -32,6 +45,6 @@ class ServerContext:
             passwords=Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                                 parallelism=settings.argon2_parallelism),
             signer=TokenSigner(settings.signing_key()),
-            limiter=RateLimiter(database, enabled=settings.rate_limits_enabled),
+            limiter=RateLimiter(counters_database(database), enabled=settings.rate_limits_enabled),
             mailer=mailer or make_mailer(settings),
         )

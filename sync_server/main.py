@@ -15,8 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sync_server import __version__
 from sync_server.api.routes import account, auth, devices, health
 from sync_server.context import ServerContext
+from sync_server.core.concurrency import ConcurrencyLimit, request_slots
 from sync_server.core.config import Settings
-from sync_server.core.middleware import RequestContextMiddleware
+from sync_server.core.middleware import UNEXPECTED_ERROR, RequestContextMiddleware
 from sync_server.core.observability import RATE_LIMITED, metrics_payload, request_id_var
 from sync_server.core.ratelimit import RateLimitExceeded
 from sync_server.errors import ServiceError
@@ -41,6 +42,8 @@ def create_app(context: ServerContext) -> FastAPI:
     app.state.context = context
     for router in (auth.router, account.router, devices.router, health.router):
         app.include_router(router)
+    # Inside the access log (its durations include the wait for a slot); see core/concurrency.py for why.
+    app.add_middleware(ConcurrencyLimit, limit=request_slots(context.database.engine))
     app.add_middleware(RequestContextMiddleware, max_body_bytes=context.settings.max_request_bytes)
 
     @app.exception_handler(ServiceError)
@@ -67,13 +70,18 @@ def create_app(context: ServerContext) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and isinstance(error.__cause__, ValueError | RecursionError):
+            # FastAPI's 400 for a body json.loads cannot read (not UTF-8, nested too deep): malformed JSON like
+            # any other, so the same documented 422.
+            return JSONResponse({"detail": [{"loc": ["body"], "msg": "The body is not valid JSON.",
+                                             "type": "json_invalid"}]}, status_code=422)
         detail = error.detail if isinstance(error.detail, str) else "The request cannot be handled."
         return JSONResponse({"detail": detail}, status_code=error.status_code, headers=error.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"route": _route(request)})
-        return JSONResponse({"detail": "The server could not complete this request; it has been logged.",
+        return JSONResponse({"detail": UNEXPECTED_ERROR,
                              "request_id": request_id_var.get()}, status_code=500)
 
     if context.settings.metrics_enabled:

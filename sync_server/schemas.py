@@ -26,6 +26,20 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class FieldError(BaseModel):
+    """One invalid input: where (``["body", "email"]``), why, and the kind of error; never the value sent."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    """A 422: every invalid input."""
+
+    detail: list[FieldError]
+
+
 class Message(BaseModel):
     """An acknowledgement in words."""
 

@@ -10,16 +10,21 @@ import time
 import uuid
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_server.core.observability import ERRORS, LATENCY, REQUESTS, request_id_var
 
 log = logging.getLogger("sync_server.access")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+UNEXPECTED_ERROR = "The server could not complete this request; it has been logged."
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(HTTPException):
+    """Raised while the body streams in; an HTTPException so FastAPI's body parsing passes it on as a 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the server accepts ({limit} bytes).")
 
 
 def _json_response(status: int, body: dict[str, Any], request_id: str) -> tuple[Message, Message]:
@@ -48,12 +53,14 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        answered = False
         method = scope["method"]
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
                 status = message["status"]
+                answered = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
@@ -61,7 +68,7 @@ class RequestContextMiddleware:
         try:
             declared = headers.get("content-length")
             if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-                raise _BodyTooLarge
+                raise _BodyTooLarge(self.max_body_bytes)
             received = 0
 
             async def capped_receive() -> Message:
@@ -70,14 +77,23 @@ class RequestContextMiddleware:
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
                     if received > self.max_body_bytes:
-                        raise _BodyTooLarge
+                        raise _BodyTooLarge(self.max_body_bytes)
                 return message
 
             await self.app(scope, capped_receive, send_with_id)
-        except _BodyTooLarge:
+        except _BodyTooLarge as error:
             status = 413
-            start, body = _json_response(413, {"detail": f"The request body is larger than the server accepts "
-                                                         f"({self.max_body_bytes} bytes)."}, request_id)
+            start, body = _json_response(413, {"detail": error.detail}, request_id)
+            await send(start)
+            await send(body)
+        except Exception:
+            # Answered here rather than by Starlette's outermost handler, which runs after this middleware (request
+            # id gone) and answers without it: the user gets the id to quote, and the log has it with the trace.
+            if answered:
+                raise
+            status = 500
+            log.exception("unhandled error", extra={"route": getattr(scope.get("route"), "path", None) or "unmatched"})
+            start, body = _json_response(500, {"detail": UNEXPECTED_ERROR, "request_id": request_id}, request_id)
             await send(start)
             await send(body)
         finally:

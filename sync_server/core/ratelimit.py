@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Table, case, delete, select
+from sqlalchemy import Table, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync_server.core.db import Database
@@ -43,9 +43,10 @@ class RateLimitExceeded(Exception):
         self.retry_after = retry_after
 
 
-# The rules. Sign-in failures are counted per account *and address*, so an attacker hammering one account is
-# stopped without locking its owner out from another computer; a higher per-account bound brakes attacks spread
-# over many addresses.
+# The rules. Failures are counted *before* the password or code is checked (and taken back when it was right), so
+# guesses sent in parallel cannot all slip in under the limit. Sign-in failures are counted per account *and
+# address*, so an attacker hammering one account is stopped without locking its owner out from another computer;
+# a higher per-account bound brakes attacks spread over many addresses.
 REGISTER_PER_ADDRESS = Rule("register/address", 10, 3600)
 SIGN_IN_PER_ADDRESS = Rule("sign-in/address", 60, 900)
 SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS = Rule("sign-in-failures/account+address", 5, 900)
@@ -116,6 +117,15 @@ class RateLimiter:
         if remaining <= 0 or hits < rule.hits:
             return Verdict(True)
         return Verdict(False, max(1, math.ceil(remaining)))
+
+    def release(self, rule: Rule, subject: str) -> None:
+        """Takes back one hit (an attempt counted in advance that turned out to be good)."""
+        if not self._enabled:
+            return
+        with self._database.engine.begin() as connection:
+            connection.execute(update(RateCounter).where(RateCounter.key == self._key(rule, subject),
+                                                         RateCounter.hits > 0)
+                               .values(hits=RateCounter.hits - 1))
 
     def clear(self, rule: Rule, subject: str) -> None:
         """Forgets a subject's hits (e.g. failures, after a successful sign-in)."""

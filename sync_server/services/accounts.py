@@ -54,6 +54,13 @@ def _new_mail_token(session: Session, user: User, purpose: str, lifetime: timede
     return token
 
 
+def _cancel_mail_tokens(session: Session, user_id: str, *purposes: str) -> None:
+    """Unused mailed codes for ``purposes`` stop working (after the password or the address changed, a code
+    asked for before, possibly by someone else or sent to a mailbox that is no longer the account's, must not)."""
+    session.execute(update(EmailToken).where(EmailToken.user_id == user_id, EmailToken.purpose.in_(purposes),
+                                             EmailToken.used_at.is_(None)).values(used_at=utcnow()))
+
+
 def _redeem(session: Session, token: str, purpose: str) -> EmailToken:
     row = session.scalar(select(EmailToken).where(EmailToken.token_hash == token_digest(token),
                                                   EmailToken.purpose == purpose))
@@ -147,6 +154,7 @@ def reset_password(ctx: ServerContext, session: Session, token: str, new_passwor
     user.password_hash = ctx.passwords.hash(new_password)
     user.email_verified_at = user.email_verified_at or utcnow()  # the code proved the mailbox is theirs
     revoke_devices(session, user.id, "password_reset")
+    _cancel_mail_tokens(session, user.id, RESET, EMAIL_CHANGE)
     record_event(session, user.id, "password_reset", address=address)
     post(mail_texts.notice(ctx.settings, user.email, "Your OET Desktop password was reset",
                            "The password of your account was just reset, and every device was signed out."))
@@ -154,12 +162,12 @@ def reset_password(ctx: ServerContext, session: Session, token: str, new_passwor
 
 def check_password(ctx: ServerContext, session: Session, user: User, password: str, address: str) -> None:
     """Confirms the account's password before a sensitive change (failures are rate-limited per account)."""
-    ctx.limiter.require(ratelimit.PASSWORD_CHECK_FAILURES_PER_ACCOUNT, user.id)
+    ctx.limiter.enforce(ratelimit.PASSWORD_CHECK_FAILURES_PER_ACCOUNT, user.id)  # taken back when right
     if ctx.passwords.verify(user.password_hash, password):
+        ctx.limiter.release(ratelimit.PASSWORD_CHECK_FAILURES_PER_ACCOUNT, user.id)
         return
     user_id = user.id
     session.rollback()
-    ctx.limiter.hit(ratelimit.PASSWORD_CHECK_FAILURES_PER_ACCOUNT, user_id)
     record_event(session, user_id, "password_check_failed", address=address)
     session.commit()
     raise ServiceError(403, "The password is wrong.")
@@ -172,6 +180,7 @@ def change_password(ctx: ServerContext, session: Session, user: User, device: De
     _policy(ctx, new, user.email, "new_password")
     user.password_hash = ctx.passwords.hash(new)
     revoke_devices(session, user.id, "password_changed", keep=device.id)
+    _cancel_mail_tokens(session, user.id, RESET, EMAIL_CHANGE)
     record_event(session, user.id, "password_changed", address=address)
     post(mail_texts.notice(ctx.settings, user.email, "Your OET Desktop password was changed",
                            "The password of your account was just changed, and your other devices were signed out."))
@@ -204,6 +213,7 @@ def confirm_email_change(ctx: ServerContext, session: Session, token: str, addre
     old = user.email
     user.email = row.new_email
     user.email_verified_at = utcnow()
+    _cancel_mail_tokens(session, user.id, VERIFY, RESET)
     record_event(session, user.id, "email_changed", address=address)
     post(mail_texts.notice(ctx.settings, old, "The address of your OET Desktop account was changed",
                            f"Your account now uses the address {user.email}. If you did not do this, reset your "
@@ -231,18 +241,23 @@ def confirm_two_factor(ctx: ServerContext, session: Session, user: User, code: s
     codes = two_factor.confirm_enrolment(session, user, code)
     if codes is None:
         _code_failed(ctx, session, user, address)
+    _code_succeeded(ctx, user)
     record_event(session, user.id, "two_factor_enabled", address=address)
     return codes
 
 
 def _code_attempt(ctx: ServerContext, user: User) -> None:
-    ctx.limiter.require(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, user.id)
+    """Counts a code attempt as a failure in advance (``_code_succeeded`` takes it back)."""
+    ctx.limiter.enforce(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, user.id)
+
+
+def _code_succeeded(ctx: ServerContext, user: User) -> None:
+    ctx.limiter.release(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, user.id)
 
 
 def _code_failed(ctx: ServerContext, session: Session, user: User, address: str) -> NoReturn:
     user_id = user.id
     session.rollback()
-    ctx.limiter.hit(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, user_id)
     record_event(session, user_id, "two_factor_failed", address=address)
     session.commit()
     raise ServiceError(403, "The code is wrong or was already used.")
@@ -256,6 +271,7 @@ def _require_code(ctx: ServerContext, session: Session, user: User, code: str | 
     _code_attempt(ctx, user)
     if not two_factor.accept_code(session, user, code):
         _code_failed(ctx, session, user, address)
+    _code_succeeded(ctx, user)
 
 
 def disable_two_factor(ctx: ServerContext, session: Session, user: User, password: str, code: str,

@@ -63,24 +63,24 @@ def sign_in(ctx: ServerContext, session: Session, request: SignInRequest, addres
     or a ticket for the second step when two-factor sign-in is on."""
     email = normalise_email(request.email)
     limiter = ctx.limiter
+    pair_key = f"{email}|{address}"
     try:
         limiter.enforce(ratelimit.SIGN_IN_PER_ADDRESS, address)
-        limiter.require(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS, f"{email}|{address}")
-        limiter.require(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, email)
+        # Counted as failures until the password proves right, so parallel guesses cannot outrun the limit.
+        limiter.enforce(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS, pair_key)
+        limiter.enforce(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, email)
     except ratelimit.RateLimitExceeded:
         SIGN_INS.labels("rate_limited").inc()
         raise
     user = find_user_by_email(session, email)
     if not ctx.passwords.verify(user.password_hash if user else None, request.password) or user is None:
-        session.rollback()  # end the read so the counters' own transaction never races this one (SQLite)
-        limiter.hit(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS, f"{email}|{address}")
-        limiter.hit(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, email)
         SIGN_INS.labels("wrong_password").inc()
         if user is not None:
             record_event(session, user.id, "sign_in_failed", address=address)
             session.commit()
         raise unauthorised(WRONG_CREDENTIALS)
-    limiter.clear(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS, f"{email}|{address}")
+    limiter.clear(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS, pair_key)
+    limiter.release(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, email)
     if user.disabled_at is not None:
         SIGN_INS.labels("disabled").inc()
         raise ServiceError(403, "This account has been disabled; contact the server's operator.")
@@ -103,18 +103,18 @@ def sign_in_second_step(ctx: ServerContext, session: Session, request: TwoFactor
     if claims is None:
         raise unauthorised("The sign-in ticket is not valid or has expired; sign in with your password again.")
     ctx.limiter.enforce(ratelimit.TWO_FACTOR_PER_ADDRESS, address)
-    ctx.limiter.require(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, claims.user_id)
+    ctx.limiter.enforce(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, claims.user_id)  # taken back when right
     user = session.get(User, claims.user_id, with_for_update=not ctx.database.is_sqlite)
     if user is None or user.totp_enabled_at is None or user.disabled_at is not None:
         raise unauthorised("The sign-in ticket is no longer valid; sign in with your password again.")
     if not two_factor.accept_code(session, user, request.code):
+        user_id = user.id
         session.rollback()
-        ctx.limiter.hit(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, user.id)
-        record_event(session, user.id, "two_factor_failed", address=address)
+        record_event(session, user_id, "two_factor_failed", address=address)
         session.commit()
         SIGN_INS.labels("wrong_code").inc()
         raise unauthorised("The code is wrong or was already used.")
-    ctx.limiter.clear(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, user.id)
+    ctx.limiter.release(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, user.id)
     name = claims.extra.get("device_name")
     client_id = claims.extra.get("client_id")
     return start_device(ctx, session, user, name=name if isinstance(name, str) else "OET Desktop",

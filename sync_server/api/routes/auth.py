@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from sync_server.api.deps import AddressDep, ContextDep, PostMailDep, SessionDep, SignedInDep
-from sync_server.api.responses import errors
+from sync_server.api.responses import errors, json_errors
 from sync_server.errors import ServiceError
 from sync_server.schemas import (
     Account,
@@ -43,7 +43,10 @@ def verify_email(body: TokenRequest, ctx: ContextDep, session: SessionDep, addre
     return accounts.account_view(accounts.verify_email(ctx, session, body.token, address))
 
 
-@router.get("/verify-email", response_class=HTMLResponse, responses=errors(400, 422, 429))
+@router.get("/verify-email", response_class=HTMLResponse, responses={
+    **json_errors(422, 429),
+    400: {"description": "A page saying the link is not valid, used, or expired",
+          "content": {"text/html": {"schema": {"type": "string"}}}}})
 def verify_email_link(token: Annotated[Token, Query()], ctx: ContextDep, session: SessionDep,
                       address: AddressDep) -> HTMLResponse:
     """The link in the verification mail: verifies and shows a short page."""

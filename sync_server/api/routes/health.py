@@ -35,6 +35,7 @@ def readyz(ctx: ContextDep) -> Readiness | JSONResponse:
     head = head_revision()
     if current != head:
         body = Readiness(status="not_ready", database=True, migrations_current=False,
-                         detail=f"The database is at migration {current}, not {head}: run `oet-sync-server migrate`.")
+                         detail=f"The database is at migration {current or '(none)'}, not {head}: "
+                                "run `oet-sync-server migrate`.")
         return JSONResponse(body.model_dump(), status_code=503)
     return Readiness(status="ready", database=True, migrations_current=True)
