@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
 from sync_server import __version__
 from sync_server.core.config import Settings
 from sync_server.core.observability import configure_logging
@@ -147,7 +150,7 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
         print(f"oet-sync-server: {error}", file=sys.stderr)
         return 2
     finally:
-        ctx.database.dispose()
+        ctx.dispose()
     return 0
 
 
@@ -166,12 +169,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, as_json=settings.log_json)
     else:  # operator commands print their own results; only problems are logged
         configure_logging("WARNING", as_json=False)
-    if args.command == "migrate":
-        from sync_server.core.migrations import head_revision, upgrade
+    try:
+        settings.signing_key()
+        if args.command == "migrate":
+            from sync_server.core.migrations import head_revision, upgrade
 
-        upgrade(settings.resolved_database_url)
-        print(f"database at migration {head_revision()}")
-        return 0
-    if args.command == "admin":
-        return _admin(args, settings)
-    return _serve(args, settings)
+            upgrade(settings.resolved_database_url)
+            print(f"database at migration {head_revision()}")
+            return 0
+        if args.command == "admin":
+            return _admin(args, settings)
+        return _serve(args, settings)
+    except ValueError as error:  # e.g. a secret key that is too short
+        print(f"oet-sync-server: invalid setting: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        print(f"oet-sync-server: cannot use the database {_shown_url(settings)}: {error.orig or error}",
+              file=sys.stderr)
+        return 2
+
+
+def _shown_url(settings: Settings) -> str:
+    """The database URL without its password, for messages."""
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sync_server.core.background import Background
 from sync_server.core.config import Settings
 from sync_server.core.db import Database
 from sync_server.core.mail import Mailer, make_mailer
@@ -34,17 +35,27 @@ class ServerContext:
     signer: TokenSigner
     limiter: RateLimiter
     mailer: Mailer
+    background: Background = field(default_factory=Background)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, mailer: Mailer | None = None) -> ServerContext:
         """Builds the database, hasher, token signer, rate limiter and mailer the settings describe."""
         database = Database.from_url(settings.resolved_database_url)
+        signing_key = settings.signing_key()
         return cls(
             settings=settings,
             database=database,
             passwords=Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib,
                                 parallelism=settings.argon2_parallelism),
-            signer=TokenSigner(settings.signing_key()),
-            limiter=RateLimiter(counters_database(database), enabled=settings.rate_limits_enabled),
+            signer=TokenSigner(signing_key),
+            limiter=RateLimiter(counters_database(database), secret=signing_key,
+                                enabled=settings.rate_limits_enabled),
             mailer=mailer or make_mailer(settings),
         )
+
+    def dispose(self) -> None:
+        """Closes the database connections (the counters' too, when they are kept apart)."""
+        self.background.shutdown()
+        if self.limiter.database is not self.database:
+            self.limiter.database.dispose()
+        self.database.dispose()

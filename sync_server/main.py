@@ -35,7 +35,7 @@ def create_app(context: ServerContext) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        context.database.dispose()
+        context.dispose()
 
     app = FastAPI(title="OET Desktop account server", version=__version__, lifespan=lifespan,
                   description="Accounts, devices and two-factor sign-in for OET Desktop's optional sync.")

@@ -166,3 +166,4 @@ class RateCounter(Base):
 
 
 Index("ix_account_events_user_at", AccountEvent.user_id, AccountEvent.at)
+Index("ix_devices_user_client", Device.user_id, Device.client_id)

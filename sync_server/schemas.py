@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 Token = Annotated[str, StringConstraints(min_length=16, max_length=512, pattern=r"^[A-Za-z0-9._~-]+$")]
 OtpCode = Annotated[str, StringConstraints(min_length=6, max_length=20, pattern=r"^[0-9A-Za-z -]+$")]
-DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+DeviceName = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True,
+                                             pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""Free text that is stored: no control characters (PostgreSQL cannot store NUL)."""
 ClientId = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 

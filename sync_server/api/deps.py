@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sync_server.context import ServerContext
 from sync_server.core.mail import send_quietly
 from sync_server.errors import unauthorised
-from sync_server.services.common import PostMail
+from sync_server.services.common import Later, PostMail
 from sync_server.services.sessions import SignedInDevice, authenticate
 
 
@@ -57,6 +57,15 @@ def get_post_mail(context: ContextDep, background: BackgroundTasks) -> PostMail:
 
 
 PostMailDep = Annotated[PostMail, Depends(get_post_mail)]
+
+
+def get_later(context: ContextDep) -> Later:
+    """Queues work to run off the request's path (so its cost never shows in the answer's timing), also when
+    the route answers with an error."""
+    return context.background.submit
+
+
+LaterDep = Annotated[Later, Depends(get_later)]
 
 bearer = HTTPBearer(auto_error=False, description="The access token from sign-in or refresh.")
 

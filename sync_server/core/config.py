@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret.key"
         if not path.exists():
             # Written aside and linked into place, so a worker starting at the same moment never reads half a key.
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the key, the database, live codes
             draft = self.data_dir / f".secret.key.{os.getpid()}"
             fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as handle:

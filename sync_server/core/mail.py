@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 import uuid
@@ -53,10 +54,11 @@ class FolderMailer:
         self._folder = folder
 
     def send(self, message: EmailMessage) -> None:
-        self._folder.mkdir(parents=True, exist_ok=True)
+        self._folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the messages hold live codes
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self._folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(bytes(message))
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+            handle.write(bytes(message))
         log.info("mail written", extra={"path": str(path)})
 
 

@@ -6,6 +6,8 @@ Each hit is one atomic upsert, committed at once, so a request that fails afterw
 from __future__ import annotations
 
 import hashlib
+import hmac
+import ipaddress
 import math
 import random
 from dataclasses import dataclass
@@ -61,17 +63,35 @@ MAIL_SEND_PER_ACCOUNT = Rule("mail-send/account", 5, 3600)
 REFRESH_PER_ADDRESS = Rule("refresh/address", 600, 900)
 
 
+def _address_block(part: str) -> str:
+    """An IPv6 client counts by its /64 (one customer's network), or it could use a new address per request."""
+    try:
+        address = ipaddress.ip_address(part)
+    except ValueError:
+        return part
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return part
+
+
 class RateLimiter:
     """Counts hits per rule and subject in the ``rate_counters`` table."""
 
-    def __init__(self, database: Database, *, enabled: bool = True) -> None:
+    def __init__(self, database: Database, *, secret: str, enabled: bool = True) -> None:
         self._database = database
+        self._secret = secret.encode()
         self._enabled = enabled
         self._insert = postgresql.insert if database.engine.dialect.name == "postgresql" else sqlite.insert
 
-    @staticmethod
-    def _key(rule: Rule, subject: str) -> str:
-        return hashlib.sha256(f"{rule.name}\x00{subject.lower()}".encode()).hexdigest()
+    @property
+    def database(self) -> Database:
+        """Where the counters are kept."""
+        return self._database
+
+    def _key(self, rule: Rule, subject: str) -> str:
+        """An HMAC of rule and subject with the server's secret: the table cannot be reversed by guessing emails."""
+        parts = "|".join(_address_block(part) for part in subject.lower().split("|"))
+        return hmac.new(self._secret, f"{rule.name}\x00{parts}".encode(), hashlib.sha256).hexdigest()
 
     def hit(self, rule: Rule, subject: str) -> Verdict:
         """Counts one hit; refuses it once the window's allowance is spent."""

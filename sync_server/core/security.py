@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
@@ -128,5 +128,5 @@ class TokenSigner:
         device = claims.get("sid")
         reserved = {"typ", "sub", "iat", "exp", "jti", "sid"}
         return TokenClaims(user_id=claims["sub"], device_id=device if isinstance(device, str) else None, kind=kind,
-                           expires_at=datetime.fromtimestamp(claims["exp"]).astimezone(),
+                           expires_at=datetime.fromtimestamp(claims["exp"], UTC),
                            extra={k: v for k, v in claims.items() if k not in reserved})

@@ -12,12 +12,20 @@ from sqlalchemy.orm import Session
 
 from sync_server.context import ServerContext
 from sync_server.core import ratelimit
+from sync_server.core.mail import send_quietly
 from sync_server.core.security import PasswordPolicyError, check_password_policy, new_opaque_token, token_digest
 from sync_server.errors import ServiceError
 from sync_server.models import AccountEvent, Device, EmailToken, RecoveryCode, RefreshToken, User, utcnow
 from sync_server.schemas import Account, RecoveryCodes, TwoFactorEnrolment
 from sync_server.services import mail_texts, two_factor
-from sync_server.services.common import PostMail, find_user_by_email, normalise_email, record_event, revoke_devices
+from sync_server.services.common import (
+    Later,
+    PostMail,
+    find_user_by_email,
+    normalise_email,
+    record_event,
+    revoke_devices,
+)
 
 VERIFY = "verify"
 RESET = "reset"
@@ -62,11 +70,16 @@ def _cancel_mail_tokens(session: Session, user_id: str, *purposes: str) -> None:
 
 
 def _redeem(session: Session, token: str, purpose: str) -> EmailToken:
+    """Spends a mailed code: one conditional update, so two requests racing with the same code cannot both win."""
+    now = utcnow()
     row = session.scalar(select(EmailToken).where(EmailToken.token_hash == token_digest(token),
                                                   EmailToken.purpose == purpose))
-    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+    if row is None or row.used_at is not None or row.expires_at <= now:
         raise ServiceError(400, BAD_LINK)
-    row.used_at = utcnow()
+    spent = session.execute(update(EmailToken).where(EmailToken.id == row.id, EmailToken.used_at.is_(None))
+                            .values(used_at=now)).rowcount  # type: ignore[attr-defined]
+    if spent != 1:
+        raise ServiceError(400, BAD_LINK)
     return row
 
 
@@ -120,22 +133,27 @@ def resend_verification(ctx: ServerContext, session: Session, user: User, post: 
     return "A new verification message is on its way."
 
 
-def request_password_reset(ctx: ServerContext, session: Session, email: str, address: str,
-                           post: PostMail) -> str:
-    """Mails a reset code if the account exists. Known and unknown addresses get the same answer, limits and
-    (the mail goes out after the response) the same timing."""
+def request_password_reset(ctx: ServerContext, email: str, address: str, later: Later) -> str:
+    """Mails a reset code if the account exists. The request itself only counts the rate limits, the same for
+    every address; looking the account up, making the code and mailing it happen after the response, so known and
+    unknown addresses get the same answer in the same time."""
     email = normalise_email(email)
     ctx.limiter.enforce(ratelimit.RESET_PER_ADDRESS, address)
     ctx.limiter.enforce(ratelimit.RESET_PER_EMAIL, email)
-    user = find_user_by_email(session, email)
-    if user is not None and user.disabled_at is None:
+    later(lambda: _mail_reset_code(ctx, email, address))
+    return RESET_SENT
+
+
+def _mail_reset_code(ctx: ServerContext, email: str, address: str) -> None:
+    with ctx.database.session() as session:
+        user = find_user_by_email(session, email)
+        if user is None or user.disabled_at is not None:
+            return
         minutes = ctx.settings.reset_token_minutes
         token = _new_mail_token(session, user, RESET, timedelta(minutes=minutes))
         record_event(session, user.id, "password_reset_requested", address=address)
-        post(mail_texts.password_reset(ctx.settings, user.email, token, minutes))
-    else:
-        token_digest(new_opaque_token())  # the same work as the known case
-    return RESET_SENT
+        message = mail_texts.password_reset(ctx.settings, user.email, token, minutes)
+    send_quietly(ctx.mailer, message)
 
 
 def reset_password(ctx: ServerContext, session: Session, token: str, new_password: str, address: str,
@@ -149,8 +167,8 @@ def reset_password(ctx: ServerContext, session: Session, token: str, new_passwor
     user = session.get(User, row.user_id)
     if user is None:
         raise ServiceError(400, BAD_LINK)
-    _policy(ctx, new_password, user.email, "new_password")
-    row.used_at = utcnow()
+    _policy(ctx, new_password, user.email, "new_password")  # checked before the code is spent
+    _redeem(session, token, RESET)
     user.password_hash = ctx.passwords.hash(new_password)
     user.email_verified_at = user.email_verified_at or utcnow()  # the code proved the mailbox is theirs
     revoke_devices(session, user.id, "password_reset")
@@ -158,6 +176,14 @@ def reset_password(ctx: ServerContext, session: Session, token: str, new_passwor
     record_event(session, user.id, "password_reset", address=address)
     post(mail_texts.notice(ctx.settings, user.email, "Your OET Desktop password was reset",
                            "The password of your account was just reset, and every device was signed out."))
+
+
+def _require_verified(user: User) -> None:
+    """Refuses changes that would let someone who registered another person's address keep it (two-factor,
+    a new address) until the address is verified."""
+    if user.email_verified_at is None:
+        raise ServiceError(403, "Verify your email address first: follow the link in the message we sent you "
+                                "(Settings → Account can send a new one).")
 
 
 def check_password(ctx: ServerContext, session: Session, user: User, password: str, address: str) -> None:
@@ -189,6 +215,7 @@ def change_password(ctx: ServerContext, session: Session, user: User, device: De
 def request_email_change(ctx: ServerContext, session: Session, user: User, new_email: str, password: str,
                          address: str, post: PostMail) -> str:
     """Mails a confirmation code to the new address (nothing changes until it is used)."""
+    _require_verified(user)
     check_password(ctx, session, user, password, address)
     new_email = normalise_email(new_email)
     if new_email == user.email:
@@ -213,6 +240,11 @@ def confirm_email_change(ctx: ServerContext, session: Session, token: str, addre
     old = user.email
     user.email = row.new_email
     user.email_verified_at = utcnow()
+    try:
+        session.flush()
+    except IntegrityError:  # another account confirmed the same address at the same moment
+        session.rollback()
+        raise ServiceError(409, "Another account now uses that address.") from None
     _cancel_mail_tokens(session, user.id, VERIFY, RESET)
     record_event(session, user.id, "email_changed", address=address)
     post(mail_texts.notice(ctx.settings, old, "The address of your OET Desktop account was changed",
@@ -224,6 +256,7 @@ def confirm_email_change(ctx: ServerContext, session: Session, token: str, addre
 def start_two_factor(ctx: ServerContext, session: Session, user: User, password: str,
                      address: str) -> TwoFactorEnrolment:
     """Begins enrolment after the password is confirmed."""
+    _require_verified(user)
     check_password(ctx, session, user, password, address)
     if user.totp_enabled_at is not None:
         raise ServiceError(409, "Two-factor sign-in is already on; turn it off first to enrol a new authenticator.")

@@ -12,6 +12,9 @@ from sync_server.models import AccountEvent, Device, User, utcnow
 
 PostMail = Callable[[EmailMessage], None]
 """Queues a message to send once the response has gone (so timing never depends on the mail server)."""
+Later = Callable[[Callable[[], None]], None]
+"""Queues work to run once the response has gone: what only a known account needs, so that known and unknown
+addresses are answered in the same time."""
 
 
 def normalise_email(email: str) -> str:

@@ -13,16 +13,17 @@ from sync_server.core import ratelimit
 from sync_server.core.observability import SIGN_INS
 from sync_server.core.security import ACCESS, MFA_TICKET, new_opaque_token, token_digest
 from sync_server.errors import ServiceError, unauthorised
-from sync_server.models import Device, RefreshToken, User, utcnow
+from sync_server.models import AccountEvent, Device, RefreshToken, User, utcnow
 from sync_server.schemas import SignInRequest, TokenPair, TwoFactorRequired, TwoFactorSignInRequest
 from sync_server.services import two_factor
-from sync_server.services.common import find_user_by_email, normalise_email, record_event
+from sync_server.services.common import Later, find_user_by_email, normalise_email, record_event
 
 WRONG_CREDENTIALS = "The email address or password is wrong."
 REFRESH_REUSE_GRACE = timedelta(seconds=60)
 """A replaced refresh token may be presented again this soon, while its successor is unused (the answer to the
-first refresh was lost on the way): it is then replaced again. Later, or once the successor was used, it is
-treated as stolen and the whole chain is revoked."""
+first refresh was lost on the way): it is then replaced again, and only the newest answer's token is good. Later,
+or once the successor was used, it is treated as stolen and the whole chain is revoked. A client refreshes one
+request at a time (the app's sync client does), so "the newest answer" is the one it keeps."""
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
@@ -49,6 +50,10 @@ def _issue(ctx: ServerContext, session: Session, device: Device) -> TokenPair:
 def start_device(ctx: ServerContext, session: Session, user: User, *, name: str, client_id: str | None,
                  address: str) -> TokenPair:
     """Registers a newly signed-in device and gives it its first tokens."""
+    if client_id is not None:  # the same copy of the app signing in again replaces its old sign-in
+        session.execute(update(Device).where(Device.user_id == user.id, Device.client_id == client_id,
+                                             Device.revoked_at.is_(None))
+                        .values(revoked_at=utcnow(), revoked_reason="signed_in_again"))
     device = Device(user_id=user.id, name=name, client_id=client_id, last_address=address)
     session.add(device)
     session.flush()
@@ -57,7 +62,25 @@ def start_device(ctx: ServerContext, session: Session, user: User, *, name: str,
     return _issue(ctx, session, device)
 
 
-def sign_in(ctx: ServerContext, session: Session, request: SignInRequest, address: str
+def _password_fingerprint(user: User) -> str:
+    """Ties a sign-in ticket to the password it was issued for: a reset or change voids open tickets."""
+    return token_digest(user.password_hash)[:16]
+
+
+def _record_failure(ctx: ServerContext, user_id: str, kind: str, address: str) -> None:
+    with ctx.database.session() as session:
+        if session.get(User, user_id) is not None:
+            record_event(session, user_id, kind, address=address)
+
+
+def _signed_in_from(session: Session, user: User, address: str) -> bool:
+    """Whether this account has signed in from this address before (its owner's own computer, most likely)."""
+    return session.scalar(select(AccountEvent.id).where(AccountEvent.user_id == user.id,
+                                                        AccountEvent.kind == "signed_in",
+                                                        AccountEvent.address == address).limit(1)) is not None
+
+
+def sign_in(ctx: ServerContext, session: Session, request: SignInRequest, address: str, later: Later
             ) -> TokenPair | TwoFactorRequired:
     """Checks the password (rate-limited per address, per account and address, and per account); returns tokens,
     or a ticket for the second step when two-factor sign-in is on."""
@@ -68,16 +91,21 @@ def sign_in(ctx: ServerContext, session: Session, request: SignInRequest, addres
         limiter.enforce(ratelimit.SIGN_IN_PER_ADDRESS, address)
         # Counted as failures until the password proves right, so parallel guesses cannot outrun the limit.
         limiter.enforce(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS, pair_key)
-        limiter.enforce(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, email)
     except ratelimit.RateLimitExceeded:
         SIGN_INS.labels("rate_limited").inc()
         raise
     user = find_user_by_email(session, email)
+    account_verdict = limiter.hit(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, email)
+    if not account_verdict.allowed and (user is None or not _signed_in_from(session, user, address)):
+        # Guesses spread over many addresses: only addresses the account has signed in from before get through,
+        # so an attack cannot lock the owner out of their own computer.
+        SIGN_INS.labels("rate_limited").inc()
+        raise ratelimit.RateLimitExceeded(account_verdict.retry_after)
     if not ctx.passwords.verify(user.password_hash if user else None, request.password) or user is None:
         SIGN_INS.labels("wrong_password").inc()
-        if user is not None:
-            record_event(session, user.id, "sign_in_failed", address=address)
-            session.commit()
+        if user is not None:  # recorded after the response, so a known address takes no longer to refuse
+            user_id = user.id
+            later(lambda: _record_failure(ctx, user_id, "sign_in_failed", address))
         raise unauthorised(WRONG_CREDENTIALS)
     limiter.clear(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT_ADDRESS, pair_key)
     limiter.release(ratelimit.SIGN_IN_FAILURES_PER_ACCOUNT, email)
@@ -88,7 +116,8 @@ def sign_in(ctx: ServerContext, session: Session, request: SignInRequest, addres
         user.password_hash = ctx.passwords.hash(request.password)
     if user.totp_enabled_at is not None:
         lifetime = timedelta(minutes=ctx.settings.mfa_ticket_minutes)
-        extra = {"device_name": request.device_name, "client_id": request.client_id}
+        extra = {"device_name": request.device_name, "client_id": request.client_id,
+                 "pwd": _password_fingerprint(user)}
         ticket, _ = ctx.signer.issue(MFA_TICKET, user.id, lifetime=lifetime, extra=extra)
         SIGN_INS.labels("two_factor_required").inc()
         return TwoFactorRequired(ticket=ticket, expires_in=int(lifetime.total_seconds()))
@@ -105,7 +134,8 @@ def sign_in_second_step(ctx: ServerContext, session: Session, request: TwoFactor
     ctx.limiter.enforce(ratelimit.TWO_FACTOR_PER_ADDRESS, address)
     ctx.limiter.enforce(ratelimit.TWO_FACTOR_FAILURES_PER_ACCOUNT, claims.user_id)  # taken back when right
     user = session.get(User, claims.user_id, with_for_update=not ctx.database.is_sqlite)
-    if user is None or user.totp_enabled_at is None or user.disabled_at is not None:
+    if (user is None or user.totp_enabled_at is None or user.disabled_at is not None
+            or claims.extra.get("pwd") != _password_fingerprint(user)):
         raise unauthorised("The sign-in ticket is no longer valid; sign in with your password again.")
     if not two_factor.accept_code(session, user, request.code):
         user_id = user.id

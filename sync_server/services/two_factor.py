@@ -8,7 +8,7 @@ import time
 
 import pyotp
 import segno
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
 from sync_server.core.security import token_digest
@@ -46,39 +46,39 @@ def begin_enrolment(user: User) -> TwoFactorEnrolment:
     return TwoFactorEnrolment(secret=secret, otpauth_uri=uri, qr_svg=svg)
 
 
-def _accept_totp(user: User, code: str) -> bool:
+def _accept_totp(session: Session, user: User, code: str) -> bool:
     if user.totp_secret is None or not code.isdigit() or len(code) != 6:
         return False
     totp = pyotp.TOTP(user.totp_secret)
     now_step = int(time.time()) // STEP_SECONDS
     for step in (now_step - 1, now_step, now_step + 1):
         if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False  # a code is good once
-            user.totp_last_step = step
-            return True
+            # A code is good once: one conditional update, so two requests racing with the same code cannot both win.
+            claimed = session.execute(
+                update(User).where(User.id == user.id,
+                                   or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+                .values(totp_last_step=step)).rowcount  # type: ignore[attr-defined]
+            return bool(claimed == 1)
     return False
 
 
 def accept_code(session: Session, user: User, code: str) -> bool:
     """Whether ``code`` is a current authenticator code or an unused recovery code (which is then spent)."""
     normalised = _normalise(code)
-    if _accept_totp(user, normalised):
+    if _accept_totp(session, user, normalised):
         return True
     if user.totp_enabled_at is None or len(normalised) != 10:
         return False
-    row = session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
-                                                    RecoveryCode.code_hash == token_digest(normalised),
-                                                    RecoveryCode.used_at.is_(None)))
-    if row is None:
-        return False
-    row.used_at = utcnow()
-    return True
+    spent = session.execute(update(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                                       RecoveryCode.code_hash == token_digest(normalised),
+                                                       RecoveryCode.used_at.is_(None))
+                            .values(used_at=utcnow())).rowcount  # type: ignore[attr-defined]
+    return bool(spent == 1)
 
 
 def confirm_enrolment(session: Session, user: User, code: str) -> RecoveryCodes | None:
     """Turns two-factor sign-in on when ``code`` matches the pending secret; None when it does not."""
-    if not _accept_totp(user, _normalise(code)):
+    if not _accept_totp(session, user, _normalise(code)):
         return None
     user.totp_enabled_at = utcnow()
     return new_recovery_codes(session, user)

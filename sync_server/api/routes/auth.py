@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse
 
-from sync_server.api.deps import AddressDep, ContextDep, PostMailDep, SessionDep, SignedInDep
+from sync_server.api.deps import AddressDep, ContextDep, LaterDep, PostMailDep, SessionDep, SignedInDep
 from sync_server.api.responses import errors, json_errors
 from sync_server.errors import ServiceError
 from sync_server.schemas import (
@@ -67,10 +67,10 @@ def _page(title: str, text: str) -> str:
 
 
 @router.post("/login", responses=errors(401, 403, 422, 429))
-def sign_in(body: SignInRequest, ctx: ContextDep, session: SessionDep,
-            address: AddressDep) -> TokenPair | TwoFactorRequired:
+def sign_in(body: SignInRequest, ctx: ContextDep, session: SessionDep, address: AddressDep,
+            later: LaterDep) -> TokenPair | TwoFactorRequired:
     """Signs in with email and password: tokens, or a ticket for the two-factor step."""
-    return sessions.sign_in(ctx, session, body, address)
+    return sessions.sign_in(ctx, session, body, address, later)
 
 
 @router.post("/login/two-factor", responses=errors(401, 422, 429))
@@ -94,10 +94,10 @@ def sign_out(signed_in: SignedInDep, session: SessionDep, address: AddressDep) -
 
 
 @router.post("/password-reset", status_code=status.HTTP_202_ACCEPTED, responses=errors(422, 429))
-def request_password_reset(body: PasswordResetRequest, ctx: ContextDep, session: SessionDep,
-                           address: AddressDep, post: PostMailDep) -> Message:
+def request_password_reset(body: PasswordResetRequest, ctx: ContextDep, address: AddressDep,
+                           later: LaterDep) -> Message:
     """Mails a reset code if an account uses the address (the answer never says whether one does)."""
-    return Message(message=accounts.request_password_reset(ctx, session, body.email, address, post))
+    return Message(message=accounts.request_password_reset(ctx, body.email, address, later))
 
 
 @router.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 422, 429))

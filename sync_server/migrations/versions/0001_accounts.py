@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_devices'))
     )
     with op.batch_alter_table('devices', schema=None) as batch_op:
+        batch_op.create_index('ix_devices_user_client', ['user_id', 'client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_devices_user_id'), ['user_id'], unique=False)
 
     op.create_table('email_tokens',
@@ -139,6 +140,7 @@ def downgrade() -> None:
     op.drop_table('email_tokens')
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_devices_user_id'))
+        batch_op.drop_index('ix_devices_user_client')
 
     op.drop_table('devices')
     with op.batch_alter_table('account_events', schema=None) as batch_op:
