@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync_server import __version__
-from sync_server.api.routes import account, auth, devices, health
+from sync_server.api.routes import account, auth, devices, health, sync
 from sync_server.context import ServerContext
 from sync_server.core.concurrency import ConcurrencyLimit, request_slots
 from sync_server.core.config import Settings
@@ -40,11 +40,12 @@ def create_app(context: ServerContext) -> FastAPI:
     app = FastAPI(title="OET Desktop account server", version=__version__, lifespan=lifespan,
                   description="Accounts, devices and two-factor sign-in for OET Desktop's optional sync.")
     app.state.context = context
-    for router in (auth.router, account.router, devices.router, health.router):
+    for router in (auth.router, account.router, devices.router, sync.router, health.router):
         app.include_router(router)
     # Inside the access log (its durations include the wait for a slot); see core/concurrency.py for why.
     app.add_middleware(ConcurrencyLimit, limit=request_slots(context.database.engine))
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=context.settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=context.settings.max_request_bytes,
+                       larger={"/v1/sync/changes": context.settings.max_sync_request_bytes})
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, error: ServiceError) -> JSONResponse:
@@ -53,6 +54,8 @@ def create_app(context: ServerContext) -> FastAPI:
                                                    "type": "value_error"}]}
         else:
             body = {"detail": error.detail}
+            if error.code is not None:
+                body["code"] = error.code
         return JSONResponse(body, status_code=error.status, headers=error.headers)
 
     @app.exception_handler(RateLimitExceeded)

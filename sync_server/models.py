@@ -7,7 +7,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData, String, Text, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -165,5 +176,28 @@ class RateCounter(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SyncChange(Base):
+    """One change in an account's sync log, as a device pushed it. The server keeps the log in order (``seq``) and
+    never reads sealed payloads: practice details arrive encrypted with a key only the candidate's computers have."""
+
+    __tablename__ = "sync_changes"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    """The change's idempotency key (made by the device): a change pushed twice is kept once."""
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(128))
+    op: Mapped[str] = mapped_column(String(8))
+    changed_at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(String(64))
+    data: Mapped[str | None] = mapped_column(Text)
+    sealed: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 Index("ix_account_events_user_at", AccountEvent.user_id, AccountEvent.at)
+Index("ix_sync_changes_user_seq", SyncChange.user_id, SyncChange.seq)
 Index("ix_devices_user_client", Device.user_id, Device.client_id)

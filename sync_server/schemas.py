@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 Token = Annotated[str, StringConstraints(min_length=16, max_length=512, pattern=r"^[A-Za-z0-9._~-]+$")]
@@ -176,3 +176,61 @@ class Readiness(BaseModel):
     database: bool
     migrations_current: bool
     detail: str = ""
+
+
+SYNC_PROTOCOL = 1
+"""The sync protocol this server speaks (``OET-Sync-Protocol`` header)."""
+SyncEntity = Literal["profile", "setting", "session", "feedback", "session_detail", "feedback_report"]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+EntityId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")]
+SealedBlob = Annotated[str, StringConstraints(min_length=16, max_length=1_500_000, pattern=r"^[A-Za-z0-9_-]+={0,2}$")]
+
+
+class SyncChangeIn(Strict):
+    """One change a device pushes: plain ``data`` for summaries and scores, or a ``sealed`` blob for details."""
+
+    key: IdempotencyKey
+    entity: SyncEntity
+    entity_id: EntityId
+    op: Literal["upsert", "delete"]
+    changed_at: AwareDatetime
+    origin: ClientId
+    data: dict[str, Any] | None = None
+    sealed: SealedBlob | None = None
+
+
+class SyncPush(Strict):
+    changes: Annotated[list[SyncChangeIn], Field(max_length=500)]
+
+
+class SyncPushResult(BaseModel):
+    accepted: int
+    """Changes added to the log."""
+    duplicates: int
+    """Changes the log already had (a batch sent again after a lost answer)."""
+
+
+class SyncChangeOut(BaseModel):
+    seq: int
+    key: str
+    entity: str
+    entity_id: str
+    op: str
+    changed_at: datetime
+    origin: str
+    data: dict[str, Any] | None
+    sealed: str | None
+
+
+class SyncPull(BaseModel):
+    changes: list[SyncChangeOut]
+    cursor: str
+    """Give this back to get the changes after these."""
+    more: bool
+
+
+class ResyncRequired(BaseModel):
+    """The cursor does not fit this server's log (another server, or one restored from an older backup)."""
+
+    detail: str
+    code: Literal["resync_required"] = "resync_required"

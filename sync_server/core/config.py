@@ -60,6 +60,8 @@ class Settings(BaseSettings):
 
     rate_limits_enabled: bool = True
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_sync_request_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    """A sync push (up to 500 changes, some of them sealed practice details)."""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     """Client addresses allowed to set ``X-Forwarded-For`` (the TLS proxy in front of the workers)."""
     metrics_enabled: bool = True

@@ -39,9 +39,11 @@ def _json_response(status: int, body: dict[str, Any], request_id: str) -> tuple[
 class RequestContextMiddleware:
     """Request id (kept from ``X-Request-ID`` when sane, else new), body-size limit, access log and metrics."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.larger = larger or {}
+        """Paths allowed a larger body than ``max_body_bytes`` (sync pushes)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,6 +57,7 @@ class RequestContextMiddleware:
         status = 500
         answered = False
         method = scope["method"]
+        limit = self.larger.get(scope.get("path", ""), self.max_body_bytes)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, answered
@@ -67,8 +70,8 @@ class RequestContextMiddleware:
 
         try:
             declared = headers.get("content-length")
-            if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-                raise _BodyTooLarge(self.max_body_bytes)
+            if declared is not None and (not declared.isdigit() or int(declared) > limit):
+                raise _BodyTooLarge(limit)
             received = 0
 
             async def capped_receive() -> Message:
@@ -76,8 +79,8 @@ class RequestContextMiddleware:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
-                        raise _BodyTooLarge(self.max_body_bytes)
+                    if received > limit:
+                        raise _BodyTooLarge(limit)
                 return message
 
             await self.app(scope, capped_receive, send_with_id)

@@ -3,6 +3,7 @@ settings, and the GDPR export and erasure."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any, NoReturn
 
@@ -15,7 +16,7 @@ from sync_server.core import ratelimit
 from sync_server.core.mail import send_quietly
 from sync_server.core.security import PasswordPolicyError, check_password_policy, new_opaque_token, token_digest
 from sync_server.errors import ServiceError
-from sync_server.models import AccountEvent, Device, EmailToken, RecoveryCode, RefreshToken, User, utcnow
+from sync_server.models import AccountEvent, Device, EmailToken, RecoveryCode, RefreshToken, SyncChange, User, utcnow
 from sync_server.schemas import Account, RecoveryCodes, TwoFactorEnrolment
 from sync_server.services import mail_texts, two_factor
 from sync_server.services.common import (
@@ -344,6 +345,7 @@ def export(session: Session, user: User) -> dict[str, Any]:
     codes = list(session.scalars(select(RecoveryCode).where(RecoveryCode.user_id == user.id)))
     events = session.scalars(select(AccountEvent).where(AccountEvent.user_id == user.id)
                              .order_by(AccountEvent.at, AccountEvent.id))
+    changes = session.scalars(select(SyncChange).where(SyncChange.user_id == user.id).order_by(SyncChange.seq))
     return {
         "format": "oet-sync-server/account-export/1",
         "exported_at": utcnow().isoformat(),
@@ -361,6 +363,10 @@ def export(session: Session, user: User) -> dict[str, Any]:
         "mailed_codes": [{"purpose": t.purpose, "new_email": t.new_email, "created_at": when(t.created_at),
                           "expires_at": when(t.expires_at), "used_at": when(t.used_at)} for t in mail_tokens],
         "events": [{"kind": e.kind, "at": when(e.at), "address": e.address, "detail": e.detail} for e in events],
+        "sync_changes": [{"seq": c.seq, "entity": c.entity, "entity_id": c.entity_id, "op": c.op,
+                          "changed_at": when(c.changed_at), "origin": c.origin,
+                          "data": json.loads(c.data) if c.data is not None else None,
+                          "sealed": c.sealed, "received_at": when(c.received_at)} for c in changes],
     }
 
 

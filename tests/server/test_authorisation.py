@@ -38,7 +38,11 @@ PASSWORD_B = "quartz-meadow-58-lighthouse"
 NEW_PASSWORD = "amber-canyon-93-signal-post"
 FOREIGN_EVENT_KINDS = frozenset({"sign_in_failed", "two_factor_failed", "password_reset_requested"})
 """What someone else may add to an account's history: the record of an attempt that got nothing."""
-COMPARED_SECTIONS = ("account", "two_factor", "devices")
+COMPARED_SECTIONS = ("account", "two_factor", "devices", "sync_changes")
+OWN_LOG_WRITES = frozenset({("POST", "/v1/sync/changes")})
+"""Writes that can only ever touch the caller's own data (a push goes into the caller's own sync log): they may
+succeed for A, and B's log is compared before and after to prove they went nowhere else."""
+SYNC_PROTOCOL = {"OET-Sync-Protocol": "1"}
 
 Operation = tuple[str, str]
 
@@ -173,7 +177,7 @@ def _request(spec: dict[str, Any], who: Client, op: Operation, values: dict[str,
             path = path.replace("{" + name + "}", str(value))
         elif parameter["in"] == "query":
             params[name] = value
-    return who.request(method, path, json=_body(spec, operation, values), params=params)
+    return who.request(method, path, json=_body(spec, operation, values), params=params, headers=SYNC_PROTOCOL)
 
 
 def _operations(spec: dict[str, Any]) -> list[Operation]:
@@ -239,6 +243,10 @@ def test_authorisation_matrix(backend: Backend) -> None:
     assert second.login(b.email, b.password, device_name="B's second computer").status_code == 200
     b.devices.append(second)
     _enable_two_factor(b)
+    b_change = {"key": "b-change-0001", "entity": "session", "entity_id": "b-session", "op": "upsert",
+                "changed_at": "2026-12-01T09:00:00+00:00", "origin": "b-laptop-01", "data": {"status": "finished"}}
+    pushed = b.client.post("/v1/sync/changes", {"changes": [b_change]}, headers=SYNC_PROTOCOL)
+    assert pushed.status_code == 200, pushed.text
     assert set(PUBLIC) <= set(ops), f"public routes missing from the schema: {sorted(PUBLIC - set(ops))}"
 
     # Anonymous and A walk every operation aiming at B.
@@ -299,7 +307,7 @@ def _check_actor(answers: dict[Operation, httpx.Response], ops: list[Operation])
         if op in PUBLIC:
             continue
         assert response.status_code != 401, f"{op} refused a signed-in caller: {response.text}"
-        if op[0] != "GET" and op != ("POST", "/v1/auth/logout"):
+        if op[0] != "GET" and op != ("POST", "/v1/auth/logout") and op not in OWN_LOG_WRITES:
             assert response.status_code in (403, 404, 409, 429), \
                 f"{op} with the other account's password, code or ids answered {response.status_code}: {response.text}"
     assert answers[("POST", "/v1/auth/logout")].status_code == 204

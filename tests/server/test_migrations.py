@@ -25,7 +25,8 @@ from tests.server.postgres import ThrowawayPostgres
 
 pytestmark = pytest.mark.server
 
-TABLES = {"users", "devices", "refresh_tokens", "email_tokens", "recovery_codes", "account_events", "rate_counters"}
+TABLES = {"users", "devices", "refresh_tokens", "email_tokens", "recovery_codes", "account_events", "rate_counters",
+          "sync_changes"}
 
 
 @pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgres), "sqlite"])
