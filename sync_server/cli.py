@@ -184,8 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"oet-sync-server: invalid setting: {error}", file=sys.stderr)
         return 2
     except OperationalError as error:
-        print(f"oet-sync-server: cannot use the database {_shown_url(settings)}: {error.orig or error}",
-              file=sys.stderr)
+        reason = " ".join(str(error.orig or error).split())  # libpq's messages run over several lines
+        print(f"oet-sync-server: cannot use the database {_shown_url(settings)}: {reason}", file=sys.stderr)
         return 2
 
 

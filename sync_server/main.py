@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sync_server import __version__
 from sync_server.api.routes import account, auth, devices, health, sync
 from sync_server.context import ServerContext
+from sync_server.core.background import AfterAnswer
 from sync_server.core.concurrency import ConcurrencyLimit, request_slots
 from sync_server.core.config import Settings
 from sync_server.core.middleware import UNEXPECTED_ERROR, RequestContextMiddleware
@@ -46,6 +47,8 @@ def create_app(context: ServerContext) -> FastAPI:
     app.add_middleware(ConcurrencyLimit, limit=request_slots(context.database.engine))
     app.add_middleware(RequestContextMiddleware, max_body_bytes=context.settings.max_request_bytes,
                        larger={"/v1/sync/changes": context.settings.max_sync_request_bytes})
+    # Outermost: the work routes queue with ``later`` starts once the answer has gone and been logged.
+    app.add_middleware(AfterAnswer, background=context.background)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, error: ServiceError) -> JSONResponse:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from oet_desktop import __version__
-from oet_desktop.cli import audio, bench, feedback, models, practice, profile
+from oet_desktop.cli import account, audio, bench, feedback, models, practice, profile
 from oet_desktop.cli.common import EXIT_USER_ERROR
 from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.logging_setup import configure_logging
@@ -40,7 +40,7 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--first-run-screenshot", type=Path, help=argparse.SUPPRESS)
     root.set_defaults(handler=launch)
     sub = root.add_subparsers(dest="command")
-    for group in (models, bench, practice, feedback, profile, audio):
+    for group in (models, bench, practice, feedback, profile, audio, account):
         group.register(sub)
     return root
 

@@ -14,7 +14,7 @@ from oet_desktop.core.assessment.conversation import Conversation, from_record, 
 from oet_desktop.core.assessment.feedback import Assessor
 from oet_desktop.core.assessment.history import all_feedback, load_feedback, resolve_session, save_feedback
 from oet_desktop.core.assessment.narrative import LlmNarrator, NarrativeCheck, apply_narrative
-from oet_desktop.core.assessment.progress import ProgressReport, build_progress
+from oet_desktop.core.assessment.progress import ProgressReport, build_progress, progress_from_summaries
 from oet_desktop.core.assessment.report import FeedbackReport
 from oet_desktop.core.audio.types import SAMPLE_RATE, Samples, Track
 from oet_desktop.core.content.scenario import Scenario
@@ -91,12 +91,31 @@ def _stored_conversation(storage: StorageThread, session_id: str, scenarios: dic
     return from_saved(stored.data, scenario, session_id, None if track is None else to_float(track))
 
 
+def _practised_elsewhere(rescore: bool = False) -> UserFacingError:
+    if rescore:
+        return UserFacingError("This role-play was practised on another computer, so it can be re-scored only "
+                               "there (its recording stays on that computer).",
+                               "Re-score it on that computer: the new scores come here with the next sync.")
+    return UserFacingError("This role-play was practised on another computer: its full feedback is there (its "
+                           "scores are in your history and progress here).",
+                           "Open it on that computer, or turn on syncing practice details on both computers "
+                           "(with the same sync passphrase) to open it here.")
+
+
 def stored_report(context: AppContext, storage: StorageThread, reference: str, rescore: bool = False,
                   narrative: str = "auto", narration: Narration | None = None) -> FeedbackReport:
     """A saved role-play's feedback (``reference``: its name, the start of it, or `latest`); scored now, and
-    saved, when it has none yet or ``rescore`` is set."""
+    saved, when it has none yet or ``rescore`` is set. Another computer's role-play is never scored here (its
+    recording is not here): its feedback is the report synced from there, if any."""
     session_id = storage.call(partial(ProfileRepository.resolve, reference=reference))
-    saved = None if rescore else storage.call(partial(ProfileRepository.load_feedback, session_id=session_id))
+    if storage.call(partial(ProfileRepository.session_origin, session_id=session_id)) is not None:
+        if rescore:
+            raise _practised_elsewhere(rescore=True)
+        saved = storage.call(partial(ProfileRepository.load_feedback, session_id=session_id))
+        if saved is None:
+            raise _practised_elsewhere()
+    else:
+        saved = None if rescore else storage.call(partial(ProfileRepository.load_feedback, session_id=session_id))
     if saved is None:
         report = assessor(context).assess(_stored_conversation(storage, session_id,
                                                                context.load_scenarios().scenarios))
@@ -139,7 +158,7 @@ def stored_progress(context: AppContext, storage: StorageThread) -> ProgressRepo
             storage.call(partial(ProfileRepository.save_feedback, session_id=session_id, report=report))
         except UserFacingError as error:
             notes.append(f"Skipped {session_id}: {error.paragraph()}")
-    progress = build_progress(storage.call(ProfileRepository.all_feedback), list(scenarios.values()))
+    progress = progress_from_summaries(storage.call(ProfileRepository.progress_summaries), list(scenarios.values()))
     progress.notes.extend(notes)
     return progress
 
@@ -155,8 +174,9 @@ def bundle_progress(context: AppContext, root: Path) -> ProgressReport:
 
 
 def saved_progress(storage: StorageThread, scenarios: list[Scenario]) -> ProgressReport:
-    """Trends, readiness and what to practise next, from the feedback already saved."""
-    return build_progress(storage.call(ProfileRepository.all_feedback), scenarios)
+    """Trends, readiness and what to practise next, from the feedback already saved (full reports, and the
+    summaries of sessions practised on another computer)."""
+    return progress_from_summaries(storage.call(ProfileRepository.progress_summaries), scenarios)
 
 
 def history(storage: StorageThread, limit: int | None = None) -> list[SessionListing]:
@@ -175,6 +195,8 @@ class SavedFeedback:
 def saved_feedback(storage: StorageThread, session_id: str) -> SavedFeedback:
     """A past role-play's feedback, or a clear error when it has not been scored."""
     report = storage.call(lambda repo: repo.load_feedback(session_id))
+    if report is None and storage.call(lambda repo: repo.session_origin(session_id)) is not None:
+        raise _practised_elsewhere()
     if report is None:
         raise UserFacingError("This role-play has not been scored yet.",
                               "Score it with `oet-desktop report` and open it again.")

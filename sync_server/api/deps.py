@@ -3,7 +3,7 @@ address, mail sent after the response, and the signed-in account."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from typing import Annotated
 
@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from sync_server.context import ServerContext
+from sync_server.core.background import AFTER_ANSWER
 from sync_server.core.mail import send_quietly
 from sync_server.errors import unauthorised
 from sync_server.services.common import Later, PostMail
@@ -59,10 +60,11 @@ def get_post_mail(context: ContextDep, background: BackgroundTasks) -> PostMail:
 PostMailDep = Annotated[PostMail, Depends(get_post_mail)]
 
 
-def get_later(context: ContextDep) -> Later:
-    """Queues work to run off the request's path (so its cost never shows in the answer's timing), also when
-    the route answers with an error."""
-    return context.background.submit
+def get_later(request: Request, context: ContextDep) -> Later:
+    """Queues work to run once the answer has been sent (so its cost never shows in the answer's timing), also
+    when the route answers with an error."""
+    pending: list[Callable[[], None]] | None = request.scope.get(AFTER_ANSWER)
+    return pending.append if pending is not None else context.background.submit
 
 
 LaterDep = Annotated[Later, Depends(get_later)]

@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -22,7 +23,10 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Applies the migrations up to ``revision``."""
+    """Applies the migrations up to ``revision`` (an SQLite file's folder is made first, private)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -64,6 +64,7 @@ class LiveServer:
                    "--data-dir", str(self.data_dir)]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
+                                             cwd=REPO,
                                              start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -16,10 +16,11 @@ from oet_desktop.core.storage.migrations import MIGRATIONS, schema_version
 from oet_desktop.core.storage.repository import Profile
 from oet_desktop.core.storage.worker import StorageThread
 from tests.fixtures.storage.make_v1_fixture import SESSIONS, V1_PASSPHRASE
+from tests.fixtures.storage.make_v2_fixture import V2_PASSPHRASE
 from tests.report_samples import sample_feedback_report
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "storage"
-PASSPHRASES = {1: V1_PASSPHRASE}
+PASSPHRASES = {1: V1_PASSPHRASE, 2: V2_PASSPHRASE}
 
 
 def _fixtures() -> dict[int, Path]:

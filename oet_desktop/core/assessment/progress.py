@@ -204,8 +204,14 @@ def _last_index(items: list[str], item: str) -> int:
 def build_progress(reports: list[FeedbackReport], scenarios: list[Scenario],
                    profession: str | None = None) -> ProgressReport:
     """History, trends, weakest criteria, readiness and the next role-play, from stored feedback reports."""
-    ordered = sorted(reports, key=lambda r: (r.taken_at or "", r.session_id))
-    sessions = [summarise(r) for r in ordered]
+    return progress_from_summaries([summarise(r) for r in reports], scenarios, profession)
+
+
+def progress_from_summaries(summaries: list[SessionSummary], scenarios: list[Scenario],
+                            profession: str | None = None) -> ProgressReport:
+    """History, trends, weakest criteria, readiness and the next role-play, from the sessions' summaries (a
+    full report's :func:`summarise`, or the summary another computer synced: both give the same progress)."""
+    sessions = sorted(summaries, key=lambda s: (s.taken_at or "", s.session_id))
     trends = [_trend(c, [s.scores.get(c) for s in sessions]) for c in ALL_CRITERIA]
     assessed = [t for t in trends if t.recent_mean is not None]
     weakest = [t.criterion for t in sorted(assessed, key=lambda t: (

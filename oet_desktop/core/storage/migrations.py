@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import soundfile
@@ -142,7 +145,98 @@ ALTER TABLE feedback_v2 RENAME TO feedback
 role-play in progress appends only what is new. ``feedback.scores`` holds the nine scores as JSON so the
 history lists without aggregating, and the long report comes last in the row so listing never reads it."""
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+
+
+def _v3_time(value: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).isoformat(
+        timespec="milliseconds")
+
+
+def _v3_duration(turns: list[dict[str, Any]]) -> float:
+    ends = [0.0]
+    for turn in turns:
+        if str(turn.get("candidate_text", "")).strip():
+            ends.append(float(turn.get("candidate_end", 0.0)))
+        heard = turn.get("heard_seconds")
+        if str(turn.get("reply_text", "")).strip():
+            ends.append(float(turn.get("reply_start", 0.0)) + float(heard if heard is not None else
+                                                                    turn.get("reply_seconds", 0.0) or 0.0))
+    return round(max(ends), 1)
+
+
+def _v3_sync_bookkeeping(connection: Connection) -> None:
+    """This install's client id; the version held of everything already saved (the latest outbox row's time,
+    else the record's own), made here; change times of the queued rows; each session's length."""
+    client = secrets.token_urlsafe(16)
+    connection.execute("INSERT INTO sync_state (id, client_id) VALUES (1, ?)", (client,))
+    connection.execute("DELETE FROM outbox WHERE entity = 'setting' AND entity_id NOT IN "
+                       "('endpoint_ms', 'turn_mode', 'audio_retention_days')")
+    versions: dict[tuple[str, str], str] = {}
+    for query, entities in (
+            ("SELECT '1', created_at FROM profile", ("profile",)),
+            ("SELECT key, updated_at FROM settings WHERE key IN ('endpoint_ms', 'turn_mode', 'audio_retention_days')",
+             ("setting",)),
+            ("SELECT id, coalesce(updated_at, ended_at, started_at) FROM sessions WHERE status != 'in_progress'",
+             ("session", "session_detail")),
+            ("SELECT session_id, created_at FROM feedback", ("feedback", "feedback_report")),
+            ("SELECT entity_id, max(created_at) FROM outbox WHERE entity = 'profile' GROUP BY entity_id", ("profile",)),
+            ("SELECT entity_id, max(created_at) FROM outbox WHERE entity = 'setting' GROUP BY entity_id", ("setting",)),
+            ("SELECT entity_id, max(created_at) FROM outbox WHERE entity = 'session' GROUP BY entity_id",
+             ("session", "session_detail")),
+            ("SELECT entity_id, max(created_at) FROM outbox WHERE entity = 'feedback' GROUP BY entity_id",
+             ("feedback", "feedback_report"))):
+        for entity_id, changed_at in connection.execute(query).fetchall():
+            for entity in entities:
+                versions[(entity, str(entity_id))] = _v3_time(str(changed_at))
+    connection.executemany("INSERT INTO sync_versions (entity, entity_id, changed_at, origin) VALUES (?, ?, ?, ?)",
+                           [(entity, entity_id, changed_at, client)
+                            for (entity, entity_id), changed_at in versions.items()])
+    connection.executemany("UPDATE outbox SET changed_at = ? WHERE seq = ?",
+                           [(_v3_time(str(created)), seq)
+                            for seq, created in connection.execute("SELECT seq, created_at FROM outbox").fetchall()])
+    for (session_id,) in connection.execute("SELECT id FROM sessions").fetchall():
+        turns = [json.loads(r[0]) for r in connection.execute("SELECT data FROM turns WHERE session_id = ?",
+                                                              (session_id,)).fetchall()]
+        connection.execute("UPDATE sessions SET duration_s = ? WHERE id = ?", (_v3_duration(turns), session_id))
+
+
+V3 = Migration(3, "sync: client id and cursor, versions held, where a session was practised, summaries", """
+CREATE TABLE sync_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    client_id TEXT NOT NULL,
+    cursor TEXT NOT NULL DEFAULT '',
+    last_synced_at TEXT,
+    details INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sync_versions (
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entity, entity_id)
+);
+ALTER TABLE sessions ADD COLUMN origin TEXT;
+ALTER TABLE sessions ADD COLUMN duration_s REAL;
+ALTER TABLE sessions ADD COLUMN turn_count INTEGER;
+ALTER TABLE feedback ADD COLUMN summary TEXT;
+ALTER TABLE feedback ADD COLUMN summary_only INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN changed_at TEXT;
+ALTER TABLE outbox ADD COLUMN origin TEXT
+""", _v3_sync_bookkeeping)
+"""``sync_state`` is one row: this install's ``client_id`` (the origin of its changes), the pull ``cursor``, when
+it last synced and whether practice ``details`` sync. ``sync_versions`` holds the version (change time, origin)
+of every synced entity this profile has, for last-writer-wins (``deleted``: the version is a deletion).
+``sessions.origin`` is the client id of the computer a session was practised on (NULL: this one), and
+``turn_count`` the number of turns it reported (its transcript may not be here). ``feedback.summary`` is the
+summary another computer sent when only that is here (``summary_only``; ``report`` is then empty). Outbox rows
+get their version: ``changed_at``, and ``origin`` (NULL: this install)."""
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
 """Every migration in order; a new schema version appends one (never edit a released one)."""
 
 

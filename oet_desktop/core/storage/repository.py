@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -23,11 +22,24 @@ from oet_desktop.core.errors import UserFacingError
 from oet_desktop.core.practice.record import SessionRecord
 from oet_desktop.core.storage.database import Connection, reclaim_free_pages, storage_error
 from oet_desktop.core.storage.segments import AudioSegment, join_pieces, lay_out
+from oet_desktop.core.storage.sync_store import (
+    FINAL_STATUSES,
+    PRACTISED_STATUSES,
+    SYNCED_SETTINGS,
+    ApplyResult,
+    OutboxChange,
+    RemoteChange,
+    SyncStatus,
+    SyncStore,
+    session_duration,
+)
+
+__all__ = ["FINAL_STATUSES", "PRACTISED_STATUSES", "RETENTION_SETTING", "SYNCED_SETTINGS", "ApplyResult",
+           "OutboxChange", "Profile", "ProfileRepository", "RemoteChange", "RetentionResult", "SessionListing",
+           "SessionSnapshot", "StoredSession", "SyncStatus", "utc_now"]
 
 log = logging.getLogger(__name__)
 
-FINAL_STATUSES = ("finished", "ended_early", "interrupted")
-PRACTISED_STATUSES = ("finished", "ended_early")
 RETENTION_SETTING = "audio_retention_days"
 EXPORTED_TABLES = ("profile", "settings", "sessions", "turns", "feedback", "criterion_scores", "scenario_progress",
                    "subscription_cache", "outbox")
@@ -131,8 +143,8 @@ class RetentionResult(int):
         return f"RetentionResult(sessions={int(self)}, bytes_freed={self.bytes_freed})"
 
 
-class ProfileRepository:
-    """Reads and writes one profile's data through an open connection."""
+class ProfileRepository(SyncStore):
+    """Reads and writes one profile's data through an open connection (the sync side: :class:`SyncStore`)."""
 
     def __init__(self, connection: Connection, now: Callable[[], str] = utc_now) -> None:
         self._db = connection
@@ -157,12 +169,6 @@ class ProfileRepository:
         row = self._db.execute("PRAGMA database_list").fetchone()
         return Path(row[2]) if row and row[2] else Path("(the profile database)")
 
-    def _outbox(self, entity: str, entity_id: str, payload: dict[str, Any], operation: str = "upsert") -> None:
-        self._db.execute(
-            "INSERT INTO outbox (entity, entity_id, operation, payload, idempotency_key, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (entity, entity_id, operation, _dumps(payload), str(uuid.uuid4()), self._now()))
-
     # --- profile and settings ------------------------------------------------------------------------
     def profile(self) -> Profile | None:
         """The profile's owner, if set."""
@@ -183,10 +189,11 @@ class ProfileRepository:
         return json.loads(row[0]) if row else default
 
     def save_setting(self, key: str, value: Any) -> None:
-        """Set a setting (any JSON value)."""
+        """Set a setting (any JSON value); the settings in ``SYNCED_SETTINGS`` get an outbox row."""
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", (key, _dumps(value), self._now()))
-            self._outbox("setting", key, {"value": value})
+            if key in SYNCED_SETTINGS:
+                self._outbox("setting", key, {"value": value})
 
     # --- sessions -----------------------------------------------------------------------------------
     def save_session(self, session_id: str, record: SessionRecord, status: str, with_audio: bool = True) -> None:
@@ -208,11 +215,11 @@ class ProfileRepository:
             before, next_seq = (row[0], row[1]) if row else (None, 0)
             self._db.execute(
                 "INSERT INTO sessions (id, scenario_id, mode, turn_mode, started_at, ended_at, status, models, events,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                " updated_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                 "ended_at = excluded.ended_at, status = excluded.status, events = excluded.events, "
-                "updated_at = excluded.updated_at",
+                "updated_at = excluded.updated_at, duration_s = excluded.duration_s",
                 (s.session_id, s.scenario_id, s.mode, s.turn_mode, s.started_at, ended, s.status, _dumps(s.models),
-                 _dumps(s.events), now))
+                 _dumps(s.events), now, session_duration(s.turns)))
             self._db.execute("DELETE FROM turns WHERE session_id = ?", (s.session_id,))
             self._db.executemany("INSERT INTO turns (session_id, turn_index, data) VALUES (?, ?, ?)", turns)
             if s.replace_audio:
@@ -242,6 +249,22 @@ class ProfileRepository:
                                      (self._now(), session_id))
                     self._outbox("session", session_id, {"status": "interrupted"})
         return ids
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete a saved session with its transcript, audio and feedback (its scenario's practice count
+        follows), and queue the deletion for other computers. False when there is no such session."""
+        with self._transaction():
+            if not self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+                return False
+            self._remove_session(session_id)
+            self._outbox("session", session_id, {}, "delete")
+        return True
+
+    def session_origin(self, session_id: str) -> str | None:
+        """The client id of the computer another computer's session was practised on (None: this one, or no
+        such session)."""
+        row = self._db.execute("SELECT origin FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
 
     def load_session(self, session_id: str) -> StoredSession | None:
         """A saved session, or None."""
@@ -318,20 +341,24 @@ class ProfileRepository:
             self._outbox("feedback", session_id, {"estimate": estimate, "scores": scores})
 
     def load_feedback(self, session_id: str) -> FeedbackReport | None:
-        """A session's saved feedback, if any."""
-        row = self._db.execute("SELECT report FROM feedback WHERE session_id = ?", (session_id,)).fetchone()
+        """A session's saved feedback, if this computer has the full report (not when only the summary of
+        another computer's session is here)."""
+        row = self._db.execute("SELECT report FROM feedback WHERE session_id = ? AND summary_only = 0",
+                               (session_id,)).fetchone()
         return FeedbackReport.from_dict(json.loads(row[0])) if row else None
 
     def unscored_sessions(self) -> list[str]:
-        """Finished or ended-early sessions without feedback, oldest first."""
+        """Finished or ended-early sessions practised here without feedback, oldest first (another computer's
+        sessions are scored there: this one may not have their audio or transcript)."""
         return [r[0] for r in self._db.execute(
-            "SELECT id FROM sessions s WHERE status IN ('finished', 'ended_early') AND NOT EXISTS "
-            "(SELECT 1 FROM feedback f WHERE f.session_id = s.id) ORDER BY started_at").fetchall()]
+            "SELECT id FROM sessions s WHERE status IN ('finished', 'ended_early') AND origin IS NULL AND NOT "
+            "EXISTS (SELECT 1 FROM feedback f WHERE f.session_id = s.id) ORDER BY started_at").fetchall()]
 
     def all_feedback(self) -> list[FeedbackReport]:
-        """Every saved report, oldest session first."""
+        """Every full report saved, oldest session first (summaries of other computers' sessions: see
+        :meth:`progress_summaries`)."""
         rows = self._db.execute("SELECT f.report FROM feedback f JOIN sessions s ON s.id = f.session_id "
-                                "ORDER BY s.started_at, s.id").fetchall()
+                                "WHERE f.summary_only = 0 ORDER BY s.started_at, s.id").fetchall()
         return [FeedbackReport.from_dict(json.loads(r[0])) for r in rows]
 
     # --- retention ----------------------------------------------------------------------------------
