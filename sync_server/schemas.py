@@ -194,6 +194,8 @@ class SyncChangeIn(Strict):
     entity_id: EntityId
     op: Literal["upsert", "delete"]
     changed_at: AwareDatetime
+    """When the change was made; at most a day ahead of the server's clock (a computer whose clock is far ahead
+    would otherwise win every later edit)."""
     origin: ClientId
     data: dict[str, Any] | None = None
     sealed: SealedBlob | None = None

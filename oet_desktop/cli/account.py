@@ -118,7 +118,7 @@ def account_command(context: AppContext, args: argparse.Namespace) -> int:
             return 0
         if command == "details":
             if args.switch == "on":
-                service.set_detail_sync(True, _secret(SYNC_PASSPHRASE_ENV, "sync passphrase"))
+                service.set_detail_sync(True, _secret(SYNC_PASSPHRASE_ENV, "sync passphrase", confirm=True))
                 print("Practice details (transcripts, full reports) will sync sealed with your passphrase: use the "
                       "same one on your other computers. Sync now to send them.")
             else:

@@ -190,8 +190,7 @@ class AccountService:
         if url == self.server():
             return url
         self._storage.call(lambda repo: repo.save_setting(SERVER_SETTING, url))
-        self._storage.call(lambda repo: repo.set_sync_cursor(""))
-        self._storage.call(lambda repo: repo.requeue_all())
+        self._storage.call(lambda repo: repo.requeue_all(restart_pull=True))
         return url
 
     def _profile_id(self) -> str:
@@ -317,5 +316,4 @@ class AccountService:
         self._storage.call(lambda repo: repo.set_sync_details(True))
         # Everything again (the server keeps what it has once): details held back while this computer had no
         # key go now, and what other computers sealed is pulled again to be opened with it.
-        self._storage.call(lambda repo: repo.requeue_all())
-        self._storage.call(lambda repo: repo.set_sync_cursor(""))
+        self._storage.call(lambda repo: repo.requeue_all(restart_pull=True))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,10 +15,14 @@ from sqlalchemy.orm import Session
 from sync_server.context import ServerContext
 from sync_server.core.security import token_digest
 from sync_server.errors import ServiceError
-from sync_server.models import SyncChange, User
+from sync_server.models import SyncChange, User, utcnow
 from sync_server.schemas import SyncChangeIn, SyncChangeOut, SyncPull, SyncPushResult
 
 MAX_DATA_BYTES = 64 * 1024
+SEALED = frozenset({"session_detail", "feedback_report"})
+"""Entities that only ever travel sealed (practice details); the others only plain."""
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+"""A pull page stops growing past this (it always holds at least one change)."""
 START = ""
 
 
@@ -48,13 +53,20 @@ def _decode_cursor(cursor: str) -> tuple[int, str]:
 def push(ctx: ServerContext, session: Session, user: User, changes: list[SyncChangeIn]) -> SyncPushResult:
     """Appends the changes the log does not have yet, in the order given."""
     _require_verified(user)
+    latest = utcnow() + timedelta(days=1)
     for change in changes:
         if change.data is not None and len(json.dumps(change.data)) > MAX_DATA_BYTES:
             raise ServiceError(422, f"A change's data is larger than {MAX_DATA_BYTES} bytes.",
                                field=("body", "changes", "data"))
-        if (change.data is None) == (change.sealed is None) and change.op == "upsert":
-            raise ServiceError(422, "An upsert carries either data or a sealed payload (one of them).",
+        sealed_only = change.data is None and change.sealed is not None
+        plain_only = change.data is not None and change.sealed is None
+        if change.op == "upsert" and not (sealed_only if change.entity in SEALED else plain_only):
+            raise ServiceError(422, f"A {change.entity} upsert carries "
+                                    f"{'only a sealed payload' if change.entity in SEALED else 'only plain data'}.",
                                field=("body", "changes"))
+        if change.changed_at > latest:
+            raise ServiceError(422, "A change is dated more than a day ahead of the server's clock: check this "
+                                    "computer's date and time.", field=("body", "changes", "changed_at"))
     # One push per account at a time: the log's order is the order its changes were committed, so a puller never
     # sees a later change before an earlier one.
     # (PostgreSQL: a row lock on the account; SQLite: its single writer does the same.)
@@ -84,6 +96,12 @@ def pull(session: Session, user: User, cursor: str, limit: int) -> SyncPull:
                                 .order_by(SyncChange.seq).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
+    size = 0
+    for index, row in enumerate(rows):  # a page of sealed details stays a few MiB, not hundreds
+        size += len(row.data or "") + len(row.sealed or "") + 200
+        if size > MAX_PAGE_BYTES and index > 0:
+            rows, more = rows[:index], True
+            break
     changes = [SyncChangeOut(seq=r.seq, key=r.key, entity=r.entity, entity_id=r.entity_id, op=r.op,
                              changed_at=r.changed_at, origin=r.origin,
                              data=json.loads(r.data) if r.data is not None else None, sealed=r.sealed)

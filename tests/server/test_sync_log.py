@@ -171,3 +171,39 @@ def test_concurrent_pushes_reach_a_puller_complete_and_in_order(backend: Backend
     assert set(seen) == set(sent)
     everything, _ = pull_all(reader)
     assert [c["key"] for c in everything] == seen  # what was pulled bit by bit is the log's own order
+
+
+def test_details_only_travel_sealed_summaries_only_plain_and_times_not_far_ahead(backend: Backend) -> None:
+    client, _ = register_verified(backend.server, backend.mail)
+    plain_detail = {**change("s1"), "entity": "session_detail", "data": {"turns": [{"text": "planted"}]}}
+    sealed_summary = {**change("s1"), "data": None, "sealed": "A" * 40}
+    empty = {**change("s1"), "data": None}
+    ahead = {**change("s1"), "changed_at": "2031-01-01T00:00:00+00:00"}
+    for bad, says in ((plain_detail, "only a sealed payload"), (sealed_summary, "only plain data"),
+                      (empty, "only plain data"), (ahead, "a day ahead")):
+        answer = client.post("/v1/sync/changes", {"changes": [bad]}, headers=PROTOCOL)
+        assert answer.status_code == 422, answer.text
+        assert says in answer.text
+    tombstone = {**change("s1"), "op": "delete", "data": None}
+    assert push(client, [tombstone])["accepted"] == 1
+
+
+def test_a_pull_page_of_large_sealed_details_stays_a_few_megabytes(backend: Backend) -> None:
+    client, _ = register_verified(backend.server, backend.mail)
+    blobs = [{**change(f"d{i}"), "entity": "session_detail", "data": None,
+              "sealed": secrets.token_urlsafe(1_100_000)[:1_400_000]} for i in range(6)]
+    for pair in (blobs[:2], blobs[2:4], blobs[4:]):
+        assert push(client, pair)["accepted"] == 2
+    pages = []
+    cursor = ""
+    while True:
+        response = client.get("/v1/sync/changes", params={"cursor": cursor}, headers=PROTOCOL)
+        assert response.status_code == 200
+        body = response.json()
+        pages.append(len(body["changes"]))
+        assert len(response.content) < 5 * 1024 * 1024
+        cursor = body["cursor"]
+        if not body["more"]:
+            break
+    assert sum(pages) == 6
+    assert len(pages) >= 2

@@ -9,9 +9,9 @@ import re
 import pytest
 from argon2.low_level import Type, hash_secret_raw
 
+from oet_desktop.core.storage.sync_store import canonical_time
 from oet_desktop.core.sync.crypto import (
     SealedError,
-    canonical_time,
     derive_key,
     open_sealed,
     seal,

@@ -16,7 +16,7 @@ from oet_desktop.core.storage.keys import DatabaseKey
 from oet_desktop.core.storage.sync_store import ApplyResult, OutboxChange, RemoteChange, SyncStatus
 from oet_desktop.core.storage.worker import StorageThread
 from oet_desktop.core.sync import engine as engine_module
-from oet_desktop.core.sync.client import Offline, ResyncRequired
+from oet_desktop.core.sync.client import AccountRefused, Offline, ResyncRequired
 from oet_desktop.core.sync.crypto import open_sealed, sealing_aad
 from oet_desktop.core.sync.engine import SyncEngine
 from oet_desktop.core.sync.protocol import PullPage, PushResult, WireChange
@@ -63,7 +63,9 @@ class FakeRepository:
         self.applied += fresh
         return ApplyResult(len(fresh), len(changes) - len(fresh))
 
-    def requeue_all(self) -> int:
+    def requeue_all(self, *, restart_pull: bool = False) -> int:
+        if restart_pull:
+            self.cursor = ""
         self.requeued += 1
         self.outbox = [summary(100 + n, f"again{n}") for n in range(3)]
         return len(self.outbox)
@@ -245,6 +247,67 @@ def test_large_details_are_split_into_pushes_under_the_size_limit(monkeypatch: p
         assert sorted({c.entity_id for c in push}) == sorted({c.entity_id for c in push if c.entity == "session"})
     assert len(server.log) == 16
     assert not repo.outbox
+
+
+def test_a_change_the_server_refuses_is_set_aside_and_the_rest_still_sync() -> None:
+    """One refused row (422) must not stop every later sync: the push is halved until that row is found; it stays
+    here, the others are sent, and the pull still runs."""
+
+    class Picky(FakeServer):
+        def push(self, changes: list[WireChange]) -> PushResult:
+            if any(c.entity_id == "s3" for c in changes):
+                raise AccountRefused("A change's data is larger than 65536 bytes.", "", 422)
+            return super().push(changes)
+
+    repo = FakeRepository(outbox=[summary(n, f"s{n}") for n in range(8)])
+    server = Picky(log=[])
+    report = engine_for(repo, server).sync_once()
+    assert sorted(c.entity_id for c in server.log) == [f"s{n}" for n in range(8) if n != 3]
+    assert report.set_aside == 1
+    assert not repo.outbox
+    assert "refused" in report.summary()
+    assert server.pulls == [""]  # the pull ran after the push
+
+    class Broken(FakeServer):
+        def push(self, changes: list[WireChange]) -> PushResult:
+            raise AccountRefused("Sign in again.", "", 403)
+
+    repo = FakeRepository(outbox=[summary(1, "s1")])
+    with pytest.raises(AccountRefused):
+        engine_for(repo, Broken()).sync_once()
+    assert len(repo.outbox) == 1  # other refusals keep the change for later
+
+
+def test_an_answer_for_fewer_changes_than_sent_drops_nothing() -> None:
+    class Short(FakeServer):
+        def push(self, changes: list[WireChange]) -> PushResult:
+            super().push(changes)
+            return PushResult(len(changes) - 1, 0)
+
+    repo = FakeRepository(outbox=[summary(n, f"s{n}") for n in range(3)])
+    with pytest.raises(RuntimeError, match="answered for 2 of 3"):
+        engine_for(repo, Short()).sync_once()
+    assert len(repo.outbox) == 3
+
+
+def test_sealed_changes_carry_the_key_id_so_a_corrected_passphrase_is_not_a_duplicate() -> None:
+    wrong = FakeServer()
+    engine_for(FakeRepository(outbox=[detail(1, "s1")]), wrong, key=OTHER_KEY).sync_once()
+    engine_for(FakeRepository(outbox=[detail(1, "s1")]), wrong, key=KEY).sync_once()
+    keys = [c.key for c in wrong.log]
+    assert len(keys) == 2
+    assert keys[0] != keys[1]
+    assert keys[0].startswith("key-000001-d-")
+    assert all(len(k) <= 64 for k in keys)
+
+
+def test_pulled_details_must_be_sealed_and_summaries_plain() -> None:
+    repo = FakeRepository()
+    server = FakeServer(log=[remote(1, entity="session_detail", data={"turns": [{"candidate_text": "planted"}]}),
+                             remote(2, data=None, sealed="A" * 40), remote(3)])
+    report = engine_for(repo, server).sync_once()
+    assert [c.key for c in repo.applied] == ["remote-000003"]
+    assert report.skipped == 2
 
 
 def test_an_outbox_that_does_not_shrink_stops_the_sync() -> None:

@@ -439,6 +439,28 @@ def test_a_full_resync_requeues_everything_at_the_versions_held(laptop: StorageT
         assert pull(storage, restored) == ApplyResult(0, 6)
 
 
+def test_a_resync_moves_the_cursor_back_and_queues_everything_in_one_transaction(laptop: StorageThread) -> None:
+    _practise(laptop, "s1", 20)
+    laptop.call(lambda repo: repo.drop_sent([c.seq for c in repo.outbox_batch(200)]))
+    laptop.call(lambda repo: repo.set_sync_cursor("MTI6YWJj"))
+
+    class Crash(Exception):
+        pass
+
+    def crash_in_the_middle(repo: ProfileRepository) -> None:
+        with repo._transaction():  # the same kind of transaction requeue_all runs in, cut short
+            repo._db.execute("UPDATE sync_state SET cursor = '' WHERE id = 1")
+            raise Crash
+
+    with pytest.raises(Crash):
+        laptop.call(crash_in_the_middle)
+    assert laptop.call(ProfileRepository.sync_cursor) == "MTI6YWJj"  # all or nothing
+    queued = laptop.call(lambda repo: repo.requeue_all(restart_pull=True))
+    assert queued == 2  # the session and its feedback
+    assert laptop.call(ProfileRepository.sync_cursor) == ""
+    assert laptop.call(lambda repo: repo.pending_changes()) == 2
+
+
 def test_a_schema_2_profile_migrates_with_its_data_and_its_queue(tmp_path: Path) -> None:
     path = tmp_path / "profile.db"
     shutil.copy(FIXTURE_V2, path)

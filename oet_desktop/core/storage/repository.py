@@ -31,6 +31,7 @@ from oet_desktop.core.storage.sync_store import (
     RemoteChange,
     SyncStatus,
     SyncStore,
+    dumps_json,
     session_duration,
 )
 
@@ -49,16 +50,6 @@ EXPORTED_TABLES = ("profile", "settings", "sessions", "turns", "feedback", "crit
 def utc_now() -> str:
     """The current time, ISO 8601 in UTC."""
     return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not serialisable: {type(value).__name__}")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -191,7 +182,7 @@ class ProfileRepository(SyncStore):
     def save_setting(self, key: str, value: Any) -> None:
         """Set a setting (any JSON value); the settings in ``SYNCED_SETTINGS`` get an outbox row."""
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", (key, _dumps(value), self._now()))
+            self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", (key, dumps_json(value), self._now()))
             if key in SYNCED_SETTINGS:
                 self._outbox("setting", key, {"value": value})
 
@@ -206,7 +197,7 @@ class ProfileRepository(SyncStore):
         towards its scenario's progress once."""
         s = snapshot
         now = self._now()
-        turns = [(s.session_id, int(turn["index"]), _dumps(turn)) for turn in s.turns]
+        turns = [(s.session_id, int(turn["index"]), dumps_json(turn)) for turn in s.turns]
         ended = now if s.status != "in_progress" else None
         with self._transaction():
             row = self._db.execute("SELECT status, (SELECT coalesce(max(seq) + 1, 0) FROM audio_segments WHERE "
@@ -218,8 +209,8 @@ class ProfileRepository(SyncStore):
                 " updated_at, duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                 "ended_at = excluded.ended_at, status = excluded.status, events = excluded.events, "
                 "updated_at = excluded.updated_at, duration_s = excluded.duration_s",
-                (s.session_id, s.scenario_id, s.mode, s.turn_mode, s.started_at, ended, s.status, _dumps(s.models),
-                 _dumps(s.events), now, session_duration(s.turns)))
+                (s.session_id, s.scenario_id, s.mode, s.turn_mode, s.started_at, ended, s.status, dumps_json(s.models),
+                 dumps_json(s.events), now, session_duration(s.turns)))
             self._db.execute("DELETE FROM turns WHERE session_id = ?", (s.session_id,))
             self._db.executemany("INSERT INTO turns (session_id, turn_index, data) VALUES (?, ?, ?)", turns)
             if s.replace_audio:
@@ -334,7 +325,7 @@ class ProfileRepository(SyncStore):
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO feedback (session_id, report, estimate, created_at, scores) "
                              "VALUES (?, ?, ?, ?, ?)",
-                             (session_id, _dumps(report.as_dict()), estimate, self._now(), _dumps(scores)))
+                             (session_id, dumps_json(report.as_dict()), estimate, self._now(), dumps_json(scores)))
             self._db.execute("DELETE FROM criterion_scores WHERE session_id = ?", (session_id,))
             self._db.executemany("INSERT INTO criterion_scores VALUES (?, ?, ?)",
                                  [(session_id, c, s) for c, s in scores.items()])

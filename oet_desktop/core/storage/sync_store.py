@@ -104,7 +104,8 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not serialisable: {type(value).__name__}")
 
 
-def _dumps(value: Any) -> str:
+def dumps_json(value: Any) -> str:
+    """JSON text as the profile stores it (NumPy numbers as plain numbers, non-ASCII kept)."""
     return json.dumps(value, default=_json_default, ensure_ascii=False)
 
 
@@ -312,7 +313,7 @@ class SyncStore:
         self._db.execute(
             "INSERT INTO outbox (entity, entity_id, operation, payload, idempotency_key, created_at, changed_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (entity, entity_id, operation, _dumps(payload), str(uuid.uuid4()), self._now(), changed_at))
+            (entity, entity_id, operation, dumps_json(payload), str(uuid.uuid4()), self._now(), changed_at))
         for name in related:
             self._set_version(name, entity_id, (changed_at, client), operation == "delete")
 
@@ -463,12 +464,16 @@ class SyncStore:
         with self._transaction():
             self._db.executemany("DELETE FROM outbox WHERE seq = ?", [(int(seq),) for seq in set(seqs)])
 
-    def requeue_all(self) -> int:
+    def requeue_all(self, *, restart_pull: bool = False) -> int:
         """For a full resync: replace the outbox with every entity held (and every deletion remembered), each at
         the version held and under that version's deterministic key, so the server keeps what it already has
-        once. Entities another computer made keep that computer's origin. Returns how many rows were queued."""
+        once. Entities another computer made keep that computer's origin. ``restart_pull`` also moves the cursor
+        back to the start in the same transaction, so a crash can never leave one done without the other.
+        Returns how many rows were queued."""
         with self._transaction():
             client = self.sync_client_id()
+            if restart_pull:
+                self._db.execute("UPDATE sync_state SET cursor = '' WHERE id = 1")
             details = self.sync_details_enabled()
             self._db.execute("DELETE FROM outbox")
             live: list[tuple[str, str]] = [("profile", "1")] if self._db.execute(
@@ -544,7 +549,7 @@ class SyncStore:
             return True
         if entity == "setting":
             self._db.execute("INSERT OR REPLACE INTO settings VALUES (?, ?, ?)",
-                             (entity_id, _dumps(data["value"]), now))
+                             (entity_id, dumps_json(data["value"]), now))
             return True
         if entity == "session":
             return self._apply_session(entity_id, data, version, client)
@@ -555,11 +560,11 @@ class SyncStore:
             events, models = data.get("events", []), data.get("models", {})
             if not isinstance(turns, list) or not isinstance(events, list) or not isinstance(models, dict):
                 raise TypeError("turns and events must be lists, models an object")
-            rows = [(entity_id, _optional_int(turn["index"]), _dumps(turn)) for turn in turns]
+            rows = [(entity_id, _optional_int(turn["index"]), dumps_json(turn)) for turn in turns]
             self._db.execute("DELETE FROM turns WHERE session_id = ?", (entity_id,))
             self._db.executemany("INSERT INTO turns (session_id, turn_index, data) VALUES (?, ?, ?)", rows)
             self._db.execute("UPDATE sessions SET events = ?, models = ? WHERE id = ?",
-                             (_dumps(events), _dumps(models), entity_id))
+                             (dumps_json(events), dumps_json(models), entity_id))
             return True
         if entity == "feedback":
             summary = _clean_summary(data)
@@ -614,8 +619,8 @@ class SyncStore:
         self._db.execute(
             "INSERT OR REPLACE INTO feedback (session_id, estimate, scores, created_at, report, summary, "
             "summary_only) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (session_id, estimate, _dumps(scores), self._now(), "" if report is None else _dumps(report),
-             None if summary is None else _dumps(summary), int(report is None)))
+            (session_id, estimate, dumps_json(scores), self._now(), "" if report is None else dumps_json(report),
+             None if summary is None else dumps_json(summary), int(report is None)))
         self._db.execute("DELETE FROM criterion_scores WHERE session_id = ?", (session_id,))
         self._db.executemany("INSERT INTO criterion_scores VALUES (?, ?, ?)",
                              [(session_id, c, s) for c, s in scores.items()])
@@ -639,7 +644,7 @@ class SyncStore:
             if row is not None:
                 summary = feedback_summary(FeedbackReport.from_dict(json.loads(row[0])))
                 self._db.execute("UPDATE feedback SET summary = ?, summary_only = 1, report = '' WHERE session_id = ?",
-                                 (_dumps(summary), entity_id))
+                                 (dumps_json(summary), entity_id))
 
     def _remove_session(self, session_id: str) -> None:
         """Delete a session with everything of it (cascade); its scenario's practice count follows."""

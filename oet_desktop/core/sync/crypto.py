@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 import os
-from datetime import UTC, datetime
 from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from oet_desktop.core.storage.sync_store import canonical_time
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -39,13 +42,11 @@ def derive_key(passphrase: str, salt: str) -> bytes:
                            type=Type.ID)
 
 
-def canonical_time(value: str) -> str:
-    """An ISO-8601 time as the app writes it: UTC, milliseconds, ``+00:00`` (a time without a zone is UTC). The
-    server may give a change time back in another spelling; this one is what versions and sealing compare."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith(("Z", "z")) else value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+def key_id(key: bytes) -> str:
+    """A short public fingerprint of a sealing key (HMAC, so it reveals nothing about the key). It goes into the
+    idempotency key of every sealed change, so details sealed again after a passphrase was corrected are new
+    changes, not duplicates of the copies sealed with the wrong one."""
+    return hmac.new(key, b"oet-desktop sealing key id", hashlib.sha256).hexdigest()[:8]
 
 
 def sealing_aad(entity: str, entity_id: str, changed_at: str) -> str:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from oet_desktop.core.storage.repository import ProfileRepository, utc_now
-from oet_desktop.core.storage.sync_store import ApplyResult, OutboxChange, RemoteChange
-from oet_desktop.core.sync.client import AccountClient, ResyncRequired
-from oet_desktop.core.sync.crypto import SealedError, canonical_time, open_sealed, seal, sealing_aad
+from oet_desktop.core.storage.sync_store import ApplyResult, OutboxChange, RemoteChange, canonical_time
+from oet_desktop.core.sync.client import AccountClient, AccountRefused, ResyncRequired
+from oet_desktop.core.sync.crypto import SealedError, key_id, open_sealed, seal, sealing_aad
 from oet_desktop.core.sync.protocol import ENTITIES, MAX_PUSH, SEALED_ENTITIES, PullPage, WireChange
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,9 @@ class SyncReport:
     """Practice details kept on this computer because no sync passphrase is set here."""
     own_returned: int = 0
     """Received changes that were this computer's own (every change comes back once in a pull)."""
+    set_aside: int = 0
+    """Changes the server refused outright (e.g. too large): kept on this computer, no longer sent, so one bad
+    change never stops the rest from syncing."""
 
     def summary(self) -> str:
         """One line for the candidate."""
@@ -82,6 +85,8 @@ class SyncReport:
         if self.details_not_sent:
             parts.append(f"{self.details_not_sent} practice detail(s) were not sent: no sync passphrase is set on "
                          "this computer.")
+        if self.set_aside:
+            parts.append(f"{self.set_aside} change(s) the server refused (see the log) stay on this computer only.")
         if self.pending_after:
             parts.append(f"{self.pending_after} change(s) made meanwhile wait for the next sync.")
         return " ".join(parts)
@@ -98,6 +103,7 @@ class _Counts:
     own_returned: int = 0
     resynced: bool = False
     requeued: int = 0
+    set_aside: int = 0
 
 
 class SyncEngine:
@@ -126,15 +132,14 @@ class SyncEngine:
                 log.warning("the server's sync log does not fit this computer's cursor: pulling and pushing "
                             "everything again")
                 counts.resynced = True
-                self._call(lambda repo: repo.set_sync_cursor(""))
-                counts.requeued = self._call(lambda repo: repo.requeue_all())
+                counts.requeued = self._call(lambda repo: repo.requeue_all(restart_pull=True))
                 self._push_all(client_id, counts)
                 self._pull_all(client_id, counts)
             at = self._now()
             self._call(lambda repo: repo.mark_synced(at))
             pending = self._call(lambda repo: repo.sync_status()).pending
         report = SyncReport(counts.pushed, counts.pulled, counts.applied, counts.resynced, pending, counts.skipped,
-                            counts.sealed_unopened, counts.details_not_sent, counts.own_returned)
+                            counts.sealed_unopened, counts.details_not_sent, counts.own_returned, counts.set_aside)
         log.info("synced: %s", report)
         return report
 
@@ -156,11 +161,34 @@ class SyncEngine:
                 groups.setdefault(change.seq, [])
                 if wire is not None:
                     groups[change.seq].append(wire)
-            for chunk_seqs, chunk in _chunks(groups):
-                if chunk:
-                    self._client.push(chunk)
-                    counts.pushed += len(chunk)
-                self._drop(chunk_seqs)
+            for chunk_seqs, _ in _chunks(groups):
+                self._push_chunk(chunk_seqs, groups, counts)
+
+    def _push_chunk(self, seqs: list[int], groups: dict[int, list[WireChange]], counts: _Counts) -> None:
+        """Pushes the rows ``seqs`` and drops them once answered. A push the server refuses as invalid (422) is
+        halved until the refused row is found; that row is set aside (kept here, logged, not sent again)."""
+        chunk = [change for seq in seqs for change in groups[seq]]
+        if chunk:
+            try:
+                result = self._client.push(chunk)
+            except AccountRefused as error:
+                if error.status != 422:
+                    raise
+                if len(seqs) == 1:
+                    log.error("the server refused outbox row %s (%s): %s; kept here, not sent again", seqs[0],
+                              ", ".join(f"{c.entity} {c.entity_id}" for c in chunk), error)
+                    counts.set_aside += 1
+                    self._drop(seqs)
+                    return
+                half = len(seqs) // 2
+                self._push_chunk(seqs[:half], groups, counts)
+                self._push_chunk(seqs[half:], groups, counts)
+                return
+            if result.accepted + result.duplicates != len(chunk):
+                raise RuntimeError(f"the server answered for {result.accepted + result.duplicates} of "
+                                   f"{len(chunk)} changes; nothing was dropped")
+            counts.pushed += len(chunk)
+        self._drop(seqs)
 
     def _drop(self, seqs: list[int]) -> None:
         """Forget outbox rows the server has answered for."""
@@ -181,8 +209,8 @@ class SyncEngine:
                 counts.details_not_sent += 1
                 return None
             blob = seal(self._key, change.data, sealing_aad(change.entity, change.entity_id, changed_at))
-            return WireChange(change.key, change.entity, change.entity_id, "upsert", changed_at, origin,
-                              sealed=blob)
+            return WireChange(f"{change.key[:55]}-{key_id(self._key)}", change.entity, change.entity_id, "upsert",
+                              changed_at, origin, sealed=blob)
         return WireChange(change.key, change.entity, change.entity_id, "upsert", changed_at, origin,
                           data=change.data)
 
@@ -219,6 +247,13 @@ class SyncEngine:
             changed_at = canonical_time(change.changed_at)
         except ValueError:
             log.warning("pulled change %s has an unreadable time %r; skipped", change.key, change.changed_at)
+            counts.skipped += 1
+            return None
+        if change.op == "upsert" and (change.entity in SEALED_ENTITIES) != (change.sealed is not None):
+            # Details only ever travel sealed, summaries only plain: anything else did not come from an app (a
+            # server must not be able to slip in a transcript the candidate never sealed).
+            log.warning("pulled change %s (%s) is %s; skipped", change.key, change.entity,
+                        "plain where it must be sealed" if change.sealed is None else "sealed where it must be plain")
             counts.skipped += 1
             return None
         data, sealed = change.data, False
