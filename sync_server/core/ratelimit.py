@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Table, case, delete, select, update
+from sqlalchemy import Table, case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync_server.core.db import Database
@@ -120,24 +120,6 @@ class RateLimiter:
             return Verdict(True)
         return Verdict(False, max(1, math.ceil((window_start + window - now).total_seconds())))
 
-    def check(self, rule: Rule, subject: str) -> Verdict:
-        """Whether the allowance is already spent, without counting a hit."""
-        if not self._enabled:
-            return Verdict(True)
-        now = utcnow()
-        with self._database.engine.connect() as connection:
-            row = connection.execute(select(RateCounter.hits, RateCounter.window_start)
-                                     .where(RateCounter.key == self._key(rule, subject))).one_or_none()
-        if row is None:
-            return Verdict(True)
-        hits, window_start = row
-        if window_start.tzinfo is None:
-            window_start = window_start.replace(tzinfo=now.tzinfo)
-        remaining = (window_start + timedelta(seconds=rule.window_seconds) - now).total_seconds()
-        if remaining <= 0 or hits < rule.hits:
-            return Verdict(True)
-        return Verdict(False, max(1, math.ceil(remaining)))
-
     def release(self, rule: Rule, subject: str) -> None:
         """Takes back one hit (an attempt counted in advance that turned out to be good)."""
         if not self._enabled:
@@ -157,11 +139,5 @@ class RateLimiter:
     def enforce(self, rule: Rule, subject: str) -> None:
         """Counts a hit and raises RateLimitExceeded when it is over the limit."""
         verdict = self.hit(rule, subject)
-        if not verdict.allowed:
-            raise RateLimitExceeded(verdict.retry_after)
-
-    def require(self, rule: Rule, subject: str) -> None:
-        """Raises RateLimitExceeded when the allowance is spent, without counting a hit."""
-        verdict = self.check(rule, subject)
         if not verdict.allowed:
             raise RateLimitExceeded(verdict.retry_after)
